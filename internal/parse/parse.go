@@ -1,0 +1,89 @@
+// Package parse turns one minutes document (text, HTML or PDF, in any of the
+// formats councils publish) into an archive.Meeting with its agenda items.
+//
+// Each format lives in its own file and registers itself with Register.
+// Parse sniffs the format unless one is forced. Parsers return raw items;
+// normalising (furniture stripping, cut-short markers, resolutions, dates)
+// is shared and applied by Parse after the format parser has run.
+package parse
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/minutebook/minutebook/internal/archive"
+)
+
+// Input is one document to parse.
+type Input struct {
+	Name        string // file path or URL, used in error messages
+	Body        []byte // raw bytes, in whatever encoding the council used
+	ContentType string // optional hint, e.g. "text/html; charset=windows-1252"
+}
+
+// Format parses one kind of minutes document.
+type Format struct {
+	Name string
+	// Sniff scores how likely in is this format: 0 means "not mine"; the
+	// highest score wins. text is the body decoded to clean UTF-8.
+	Sniff func(in Input, text string) int
+	// Parse extracts the meeting. It returns archive.ErrNoMeeting (wrapped)
+	// when the document holds nothing it recognises.
+	Parse func(in Input, text string) (*archive.Meeting, error)
+}
+
+var formats = map[string]Format{}
+
+// Register adds a format. It is called from init functions only.
+func Register(f Format) {
+	if _, dup := formats[f.Name]; dup {
+		panic("parse: format registered twice: " + f.Name)
+	}
+	formats[f.Name] = f
+}
+
+// Formats lists the registered format names, sorted.
+func Formats() []string {
+	names := make([]string, 0, len(formats))
+	for n := range formats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ErrUnknownFormat is returned when a forced format name is not registered.
+var ErrUnknownFormat = errors.New("unknown format")
+
+// Parse reads in with the named format, or the best-sniffing one when
+// format is "".
+func Parse(in Input, format string) (*archive.Meeting, error) {
+	text := Decode(in.Body, in.ContentType)
+	var f Format
+	if format != "" {
+		var ok bool
+		if f, ok = formats[format]; !ok {
+			return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownFormat, format, strings.Join(Formats(), ", "))
+		}
+	} else {
+		best := 0
+		for _, name := range Formats() { // sorted: ties break deterministically
+			if s := formats[name].Sniff(in, text); s > best {
+				best, f = s, formats[name]
+			}
+		}
+		if best == 0 {
+			return nil, archive.ErrNoMeeting
+		}
+	}
+	m, err := f.Parse(in, text)
+	if err != nil {
+		return nil, err
+	}
+	m.Format = f.Name
+	m.Source = in.Name
+	finish(m)
+	return m, nil
+}
