@@ -1,0 +1,23 @@
+# Multi-stage build: a static, cgo-free binary on a minimal base, run as a
+# non-root user with the archive (SQLite file and Bleve index) on a volume.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/minutebook ./cmd/minutebook
+
+FROM debian:bookworm-slim
+# poppler-utils: pdftotext, for printed minutes published as PDF.
+RUN apt-get update && apt-get install -y --no-install-recommends poppler-utils ca-certificates wget \
+	&& rm -rf /var/lib/apt/lists/* \
+	&& useradd --system --uid 10001 --home /data minutebook \
+	&& mkdir -p /data && chown minutebook /data
+COPY --from=build /out/minutebook /usr/local/bin/minutebook
+USER minutebook
+ENV MINUTEBOOK_DATA=/data MINUTEBOOK_ADDR=0.0.0.0:8080
+VOLUME /data
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s CMD wget -q -O /dev/null http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["minutebook"]
+CMD ["serve"]
