@@ -3,17 +3,23 @@ package normalise
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Page furniture: links and labels a council's web page prints around the
-// minutes that are not part of what the committee discussed.
-var furniture = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)\bpdf icon\b`),
-	regexp.MustCompile(`(?i)\b(?:PDF|DOC|DOCX|XLS|XLSX|PPT|PPTX|RTF|MP3|MP4)\s+\d+(?:[.,]\d+)?\s*[KMG]B\b`),
-	regexp.MustCompile(`(?i)\b(?:Additional|Supporting|Background) documents:`),
-	regexp.MustCompile(`(?i)\bView directions\b\.?`),
-	regexp.MustCompile(`(?i)\bView the (?:reasons|background) to item \S+\b`),
-	regexp.MustCompile(`(?i)\bView the decision for item \S+\b`),
+// minutes that are not part of what the committee discussed. Each pattern
+// has a lower-case hint that must occur for it to be tried: regular
+// expressions over whole minutes texts are the parser's main cost.
+var furniture = []struct {
+	hint string
+	re   *regexp.Regexp
+}{
+	{"pdf icon", regexp.MustCompile(`(?i)\bpdf icon\b`)},
+	{"b", regexp.MustCompile(`\b(?i:PDF|DOC|DOCX|XLS|XLSX|PPT|PPTX|RTF|MP3|MP4)\s+\d+(?:[.,]\d+)?\s*[KMG]B\b`)},
+	{"documents:", regexp.MustCompile(`(?i)\b(?:Additional|Supporting|Background) documents:`)},
+	{"view directions", regexp.MustCompile(`(?i)\bView directions\b\.?`)},
+	{"to item", regexp.MustCompile(`(?i)\bView the (?:reasons|background) to item \S+\b`)},
+	{"decision for item", regexp.MustCompile(`(?i)\bView the decision for item \S+\b`)},
 }
 
 // webcast notices are whole sentences about the broadcast, not minutes.
@@ -21,14 +27,31 @@ var webcast = regexp.MustCompile(`(?i)^(?:a )?(?:webcast|recording|live stream|l
 
 // StripFurniture removes page furniture from s and tidies the spaces left.
 func StripFurniture(s string) string {
-	for _, re := range furniture {
-		s = re.ReplaceAllString(s, " ")
+	lower := strings.ToLower(s)
+	for _, f := range furniture {
+		if f.hint == "b" {
+			// Sizes are "KB"/"MB"/"GB": look for the unit before the regexp.
+			if !strings.Contains(s, "KB") && !strings.Contains(s, "MB") && !strings.Contains(s, "GB") {
+				continue
+			}
+		} else if !strings.Contains(lower, f.hint) {
+			continue
+		}
+		s = f.re.ReplaceAllString(s, " ")
+		lower = strings.ToLower(s)
 	}
 	return s
 }
 
 // IsWebcastNotice reports whether a paragraph is a webcast/recording notice.
 func IsWebcastNotice(p string) bool {
+	if len(p) > 300 {
+		return false // notices are one short sentence
+	}
+	l := strings.ToLower(p)
+	if !strings.Contains(l, "webcast") && !strings.Contains(l, "recording") && !strings.Contains(l, "stream") {
+		return false
+	}
 	return webcast.MatchString(strings.TrimSpace(p))
 }
 
@@ -38,7 +61,21 @@ var cutShort = regexp.MustCompile(`(?is)\s*(?:\.\.\.|…)?\s*view the full (?:mi
 // CutShort removes a trailing "... view the full minutes text for item 15."
 // marker and reports whether it was there.
 func CutShort(s string) (string, bool) {
-	loc := cutShort.FindStringIndex(s)
+	// The marker is at the very end: only the tail needs the regexp.
+	tail := len(s) - 200
+	if tail < 0 {
+		tail = 0
+	}
+	for tail > 0 && !utf8.RuneStart(s[tail]) {
+		tail--
+	}
+	if !strings.Contains(strings.ToLower(s[tail:]), "view the full") {
+		return s, false
+	}
+	loc := cutShort.FindStringIndex(s[tail:])
+	if loc != nil {
+		loc[0] += tail
+	}
 	if loc == nil {
 		return s, false
 	}
@@ -46,7 +83,6 @@ func CutShort(s string) (string, bool) {
 }
 
 var (
-	spaces     = regexp.MustCompile(`[ \t\f\v]+`)
 	blankLines = regexp.MustCompile(`\n{3,}`)
 	// A list marker at the start of a paragraph: i), ii., a), (b), 1., •, -, ·.
 	listMarker = regexp.MustCompile(`^(?:\(?(?:[ivxlc]{1,6}|[a-z]|\d{1,3})[.)]|[•·▪◦‣∙*-])\s`)
@@ -63,7 +99,7 @@ func Paragraphs(s string) string {
 	s = strings.ReplaceAll(s, "\r", "")
 	var out []string
 	for _, p := range strings.Split(s, "\n\n") {
-		p = strings.TrimSpace(spaces.ReplaceAllString(strings.ReplaceAll(p, "\n", " "), " "))
+		p = Line(p)
 		if p == "" || IsWebcastNotice(p) {
 			continue
 		}
@@ -74,7 +110,7 @@ func Paragraphs(s string) string {
 
 // Line collapses all whitespace in s to single spaces and trims it.
 func Line(s string) string {
-	return strings.TrimSpace(spaces.ReplaceAllString(strings.ReplaceAll(s, "\n", " "), " "))
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // Title cleans an item title: furniture removed, whitespace collapsed, the

@@ -70,8 +70,8 @@ func cleanRune(r rune) rune {
 	return r
 }
 
-// isBinary reports whether body looks like a binary (non-text) file.
-func isBinary(body []byte) bool {
+// IsBinary reports whether body looks like a binary (non-text) file.
+func IsBinary(body []byte) bool {
 	n := len(body)
 	if n > 4096 {
 		n = 4096

@@ -10,6 +10,7 @@ package parse
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -84,6 +85,28 @@ func Parse(in Input, format string) (*archive.Meeting, error) {
 	}
 	m.Format = f.Name
 	m.Source = in.Name
+	if m.Council == "" {
+		m.Council = statedCouncil(text)
+	}
 	finish(m)
 	return m, nil
+}
+
+// councilLine is a line that is nothing but a council's name, as printed
+// at the head of minutes ("Leicestershire County Council").
+var councilLine = regexp.MustCompile(`^(?:The )?[A-Z][\pL'’&.-]*(?:\s+(?:[A-Z][\pL'’&.-]*|of|and|upon|on|the))*\s+Council$`)
+
+// statedCouncil returns a council name the document states on a line of its
+// own near the top; the caller checks it against the registry. A council
+// merely mentioned in a sentence is not a statement.
+func statedCouncil(text string) string {
+	for i, l := range strings.SplitN(text, "\n", 40) {
+		if i == 39 {
+			break
+		}
+		if l = strings.TrimSpace(l); councilLine.MatchString(l) {
+			return l
+		}
+	}
+	return ""
 }
