@@ -20,7 +20,7 @@ var (
 	pageKind    = regexp.MustCompile(`(?i)^(?:Agenda(?:,)? (?:and |decisions and )?(?:draft )?(?:minutes|decisions)|Agenda|Minutes|Decisions|Agenda and minutes)\.?$`)
 	itemsHeader = regexp.MustCompile(`(?i)^(?:Items|No\.?\s*\|?\s*Item\s*\|?|No\.?\s+Item|Item\s+No\.?|Agenda items?)$`)
 	// A block holding only an item number: "21/47", "8", "8.", "8a", "A1", "15(a)".
-	numberOnly = regexp.MustCompile(`^(?:\d{1,4}[a-z]?(?:\([a-z0-9]\))?|\d{1,3}/\d{1,4}[a-z]?|[A-Z]\d{1,3}|\d{1,3}\.\d{1,2}|[IVX]{1,5})\.?$`)
+	numberOnly = regexp.MustCompile(`^(?:\d{1,4}[a-zA-Z]?(?:\([a-z0-9]\))?|\d{1,3}/\d{1,4}[a-zA-Z]?|[A-Z]\d{1,3}|\d{1,3}\.\d{1,2}|[IVX]{1,5})\.?$`)
 	// Labels that open an item's minutes or decision.
 	minutesLabel = regexp.MustCompile(`^(?i:Minutes?|Decisions?|Record of decision|Outcome)\s*:\s*`)
 	listStart    = regexp.MustCompile(`^(?:\(?(?:[ivxlc]{1,6}|[a-z]|\d{1,3})[.)]|[•·▪◦‣∙*-])(?:\s|$)`)

@@ -1,0 +1,101 @@
+// Package config holds Minutebook's settings: one struct, defaults, flags
+// and MINUTEBOOK_* environment variables (flags win), and validation.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Config is every setting a command may use.
+type Config struct {
+	DataDir     string        // MINUTEBOOK_DATA: archive database and index live here
+	Addr        string        // MINUTEBOOK_ADDR: where serve listens
+	BaseURL     string        // MINUTEBOOK_BASE_URL: public URL for canonical links and feeds
+	LoadSample  bool          // MINUTEBOOK_SAMPLE: load the sample minutes into an empty archive
+	LogLevel    string        // MINUTEBOOK_LOG_LEVEL: debug, info, warn, error
+	PollEvery   time.Duration // MINUTEBOOK_POLL: how often the index checks the database for changes
+	SearchLimit time.Duration // MINUTEBOOK_SEARCH_TIMEOUT: per-request search deadline
+}
+
+// Register defines the shared flags on fs, with defaults taken from the
+// environment, and returns the Config they fill.
+func Register(fs *flag.FlagSet) *Config {
+	return register(fs, os.Getenv)
+}
+
+func register(fs *flag.FlagSet, env func(string) string) *Config {
+	c := &Config{}
+	str := func(name, fallback string) string {
+		if v := env(name); v != "" {
+			return v
+		}
+		return fallback
+	}
+	boolean := func(name string, fallback bool) bool {
+		if v, err := strconv.ParseBool(env(name)); err == nil {
+			return v
+		}
+		return fallback
+	}
+	dur := func(name string, fallback time.Duration) time.Duration {
+		if v, err := time.ParseDuration(env(name)); err == nil {
+			return v
+		}
+		return fallback
+	}
+	fs.StringVar(&c.DataDir, "data", str("MINUTEBOOK_DATA", "./data"), "data `dir`ectory for the archive database and search index (MINUTEBOOK_DATA)")
+	fs.StringVar(&c.Addr, "addr", str("MINUTEBOOK_ADDR", "localhost:8080"), "listen `address` for serve (MINUTEBOOK_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", str("MINUTEBOOK_BASE_URL", ""), "public `URL` of the site, for canonical links and feeds (MINUTEBOOK_BASE_URL; default http://ADDR)")
+	fs.BoolVar(&c.LoadSample, "sample", boolean("MINUTEBOOK_SAMPLE", true), "load the sample minutes into an empty archive (MINUTEBOOK_SAMPLE)")
+	fs.StringVar(&c.LogLevel, "log-level", str("MINUTEBOOK_LOG_LEVEL", "info"), "log `level`: debug, info, warn, error (MINUTEBOOK_LOG_LEVEL)")
+	fs.DurationVar(&c.PollEvery, "poll", dur("MINUTEBOOK_POLL", 2*time.Second), "how often the index follows database changes (MINUTEBOOK_POLL)")
+	fs.DurationVar(&c.SearchLimit, "search-timeout", dur("MINUTEBOOK_SEARCH_TIMEOUT", 5*time.Second), "deadline for one search (MINUTEBOOK_SEARCH_TIMEOUT)")
+	return c
+}
+
+// Validate checks the settings, naming the flag at fault.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data: empty"))
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.PollEvery <= 0 {
+		errs = append(errs, errors.New("--poll: must be positive"))
+	}
+	if c.SearchLimit <= 0 {
+		errs = append(errs, errors.New("--search-timeout: must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// Level is the configured log level.
+func (c *Config) Level() slog.Level {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel))
+	return lvl
+}
+
+// DBPath is the SQLite archive file.
+func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "minutebook.db") }
+
+// IndexDir is the Bleve index folder.
+func (c *Config) IndexDir() string { return filepath.Join(c.DataDir, "index") }
+
+// LogValue makes a Config print as one structured log record.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("data", c.DataDir), slog.String("addr", c.Addr), slog.String("base_url", c.BaseURL),
+		slog.Bool("sample", c.LoadSample), slog.String("log_level", c.LogLevel),
+		slog.Duration("poll", c.PollEvery), slog.Duration("search_timeout", c.SearchLimit))
+}
