@@ -72,6 +72,9 @@ func cleanRune(r rune) rune {
 
 // IsBinary reports whether body looks like a binary (non-text) file.
 func IsBinary(body []byte) bool {
+	if IsPDF(body) {
+		return false // PDFs are binary, but a format we read
+	}
 	n := len(body)
 	if n > 4096 {
 		n = 4096

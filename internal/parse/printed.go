@@ -77,11 +77,15 @@ func parsePrinted(in Input, text string) (*archive.Meeting, error) {
 		switch {
 		case presentLine.MatchString(l):
 			sub := presentLine.FindStringSubmatch(l)
-			role := strings.ToLower(sub[1])
-			if strings.HasPrefix(role, "apolog") {
-				continue
+			list := sub[2]
+			// Lists wrap onto following lines in printed (PDF) minutes.
+			for i+1 < len(lines) && continuesList(lines[i], lines[i+1]) {
+				i++
+				list += " " + strings.TrimSpace(lines[i])
 			}
-			m.Attendees = append(m.Attendees, attendees(sub[2], role)...)
+			if role := strings.ToLower(sub[1]); !strings.HasPrefix(role, "apolog") {
+				m.Attendees = append(m.Attendees, attendees(list, role)...)
+			}
 		case availPapers.MatchString(l), strings.EqualFold(l, "Minutes"), strings.EqualFold(l, "Chairman"):
 		case m.Date == "" && normalise.DatePattern.MatchString(l) && !normalise.IsOtherMeetingDate(l[:normalise.DatePattern.FindStringIndex(l)[0]]):
 			m.Date, _ = normalise.Date(l)
@@ -292,4 +296,19 @@ func splitOutside(s string, re *regexp.Regexp) []string {
 		}
 	}
 	return append(parts, s[last:])
+}
+
+// continuesList reports whether line l carries on the attendance list of
+// the line before it. A line opening with a number ("2017 Group …") is a
+// minute only if the line before it finished.
+func continuesList(prev, l string) bool {
+	t := strings.TrimSpace(l)
+	if t == "" || presentLine.MatchString(t) || availPapers.MatchString(t) || meetingEnded.MatchString(t) || strings.EqualFold(t, "Minutes") {
+		return false
+	}
+	if minuteLine.MatchString(l) {
+		p := strings.TrimSpace(prev)
+		return p != "" && !strings.ContainsAny(p[len(p)-1:], ".)")
+	}
+	return true
 }

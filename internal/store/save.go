@@ -629,16 +629,18 @@ func prefixCols(alias string) string {
 	return strings.Join(cols, ", ")
 }
 
-// findFullText looks for a stored item page (in another meeting of the
-// same committee) whose full text starts with the cut-short text of it.
+// findFullText looks for a stored item page's item in the same committee
+// (filed under its own meeting, or under this meeting when the page named
+// it) whose full text starts with the cut-short text of it.
 func (w *writer) findFullText(committeeID, meetingID int64, it archive.Item) (storedItem, bool, error) {
 	ck := textKey(it.Text)
 	if len(ck) < minMergePrefix {
 		return storedItem{}, false, nil
 	}
 	rows, err := w.tx.QueryContext(w.ctx, `SELECT `+prefixCols("i")+` FROM items i JOIN meetings m ON m.id = i.meeting_id
-		WHERE m.committee_id = ? AND m.id <> ? AND i.truncated = 0 AND m.format IN ('moderngov-item', 'moderngov-item-html')
-		ORDER BY i.id`, committeeID, meetingID)
+		WHERE m.committee_id = ? AND i.truncated = 0 AND i.key <> ?
+			AND (m.format IN ('moderngov-item', 'moderngov-item-html') OR m.id = ?)
+		ORDER BY i.id`, committeeID, it.Key, meetingID)
 	if err != nil {
 		return storedItem{}, false, err
 	}
