@@ -1,0 +1,198 @@
+package search
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/blevesearch/bleve/v2"
+	bq "github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/minutebook/minutebook/internal/normalise"
+	"github.com/minutebook/minutebook/internal/query"
+)
+
+// Title matches count more than matches in the minutes text.
+const titleBoost = 3.0
+
+// build turns a parsed query into a Bleve query. Acronyms and their long
+// forms are expanded here, from the thesaurus.
+func (ix *Index) build(n query.Node) bq.Query {
+	switch n := n.(type) {
+	case query.Term:
+		return ix.term(n)
+	case query.Phrase:
+		return ix.phrase(n)
+	case query.Or:
+		var qs []bq.Query
+		for _, c := range n.Children {
+			qs = append(qs, ix.build(c))
+		}
+		return bleve.NewDisjunctionQuery(qs...)
+	case query.Not:
+		b := bleve.NewBooleanQuery()
+		b.AddMust(bleve.NewMatchAllQuery())
+		b.AddMustNot(ix.build(n.Child))
+		return b
+	case query.And:
+		return ix.and(n.Children)
+	}
+	return bleve.NewMatchNoneQuery()
+}
+
+// and requires every positive child and excludes every negated one. Runs
+// of plain words that spell a thesaurus long form ("elective home
+// education") also find the acronym ("EHE").
+func (ix *Index) and(children []query.Node) bq.Query {
+	var must, mustNot []bq.Query
+	for i := 0; i < len(children); i++ {
+		if run := ix.longFormRun(children[i:]); run > 0 {
+			terms := children[i : i+run]
+			words := make([]string, run)
+			var all []bq.Query
+			for j, t := range terms {
+				words[j] = strings.ToLower(t.(query.Term).Text)
+				all = append(all, ix.build(t))
+			}
+			c := ix.th.longForm(words)
+			must = append(must, bleve.NewDisjunctionQuery(append(ix.conceptQueries(c), bleve.NewConjunctionQuery(all...))...))
+			i += run - 1
+			continue
+		}
+		if not, ok := children[i].(query.Not); ok {
+			mustNot = append(mustNot, ix.build(not.Child))
+			continue
+		}
+		must = append(must, ix.build(children[i]))
+	}
+	b := bleve.NewBooleanQuery()
+	if len(must) > 0 {
+		b.AddMust(must...)
+	} else {
+		b.AddMust(bleve.NewMatchAllQuery())
+	}
+	if len(mustNot) > 0 {
+		b.AddMustNot(mustNot...)
+	}
+	return b
+}
+
+// longFormRun returns how many leading plain words of ns spell a thesaurus
+// long form (the longest that does), or 0.
+func (ix *Index) longFormRun(ns []query.Node) int {
+	var words []string
+	best := 0
+	for i := 0; i < len(ns) && i < ix.th.maxWords(); i++ {
+		t, ok := ns[i].(query.Term)
+		if !ok || t.Field != "" || t.Prefix {
+			break
+		}
+		words = append(words, phraseWords(t.Text)...)
+		if len(words) > 1 && ix.th.longForm(words) != nil {
+			best = i + 1
+		}
+	}
+	return best
+}
+
+// conceptQueries find a concept by its acronym or any long form.
+func (ix *Index) conceptQueries(c *concept) []bq.Query {
+	acr := bleve.NewTermQuery(c.acronym)
+	acr.SetField(fAcronyms)
+	qs := []bq.Query{acr}
+	for _, p := range c.phrases {
+		qs = append(qs, ix.exactPhrase(p))
+	}
+	return qs
+}
+
+func (ix *Index) term(t query.Term) bq.Query {
+	switch t.Field {
+	case "council":
+		return keywordQuery(fCouncil, strings.ToLower(t.Text))
+	case "committee":
+		return keywordQuery(fCommitteeSlug, normalise.Slug(t.Text))
+	case "topic":
+		return keywordQuery(fTopics, strings.ToLower(t.Text))
+	case "title":
+		if t.Prefix {
+			return prefixQuery(fTitleExact, t.Text)
+		}
+		m := bleve.NewMatchQuery(t.Text)
+		m.SetField(fTitle)
+		return m
+	}
+	if t.Prefix {
+		return bleve.NewDisjunctionQuery(prefixQuery(fTitleExact, t.Text), prefixQuery(fBodyExact, t.Text))
+	}
+	if c := ix.th.acronym(t.Text); c != nil && (isCapitals(t.Text) || !c.wordLike) {
+		return bleve.NewDisjunctionQuery(ix.conceptQueries(c)...)
+	}
+	if isCapitals(t.Text) && len(t.Text) > 1 {
+		// An acronym we have no long form for: the acronym itself, not the
+		// same letters in lower case ("CAN", "AIM").
+		return keywordQuery(fAcronyms, t.Text)
+	}
+	return ix.words(t.Text)
+}
+
+// words matches analysed text in title (boosted) or body.
+func (ix *Index) words(text string) bq.Query {
+	title := bleve.NewMatchQuery(text)
+	title.SetField(fTitle)
+	title.SetBoost(titleBoost)
+	title.SetOperator(bq.MatchQueryOperatorAnd)
+	body := bleve.NewMatchQuery(text)
+	body.SetField(fBody)
+	body.SetOperator(bq.MatchQueryOperatorAnd)
+	return bleve.NewDisjunctionQuery(title, body)
+}
+
+func (ix *Index) phrase(p query.Phrase) bq.Query {
+	words := make([]string, 0, len(p.Words))
+	for _, w := range p.Words {
+		words = append(words, phraseWords(w)...)
+	}
+	if p.Field == "title" {
+		m := bleve.NewMatchPhraseQuery(strings.Join(words, " "))
+		m.SetField(fTitleExact)
+		return m
+	}
+	// Quoted means exactly these words: no acronym, no other wording.
+	return ix.exactPhrase(words)
+}
+
+// exactPhrase matches the words in order, unstemmed, in title or body.
+func (ix *Index) exactPhrase(words []string) bq.Query {
+	text := strings.Join(words, " ")
+	title := bleve.NewMatchPhraseQuery(text)
+	title.SetField(fTitleExact)
+	title.SetBoost(titleBoost)
+	body := bleve.NewMatchPhraseQuery(text)
+	body.SetField(fBodyExact)
+	return bleve.NewDisjunctionQuery(title, body)
+}
+
+func keywordQuery(field, value string) bq.Query {
+	q := bleve.NewTermQuery(value)
+	q.SetField(field)
+	return q
+}
+
+func prefixQuery(field, prefix string) bq.Query {
+	q := bleve.NewPrefixQuery(strings.ToLower(prefix))
+	q.SetField(field)
+	return q
+}
+
+func isCapitals(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+			if !unicode.IsUpper(r) {
+				return false
+			}
+		}
+	}
+	return letters > 0
+}

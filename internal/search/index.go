@@ -1,0 +1,246 @@
+// Package search is Minutebook's full-text search: a Bleve index holding
+// one document per agenda item, built from the archive and kept up to date
+// by following the archive's change sequence. The index is a projection:
+// it can always be rebuilt from the database.
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"github.com/minutebook/minutebook/internal/store"
+)
+
+// Source is what the index needs from the archive (satisfied by
+// *store.Store).
+type Source interface {
+	Changes(ctx context.Context, after int64, limit int) ([]store.Change, error)
+	LastSeq(ctx context.Context) (int64, error)
+	Items(ctx context.Context, keys []string) ([]store.ItemView, error)
+	ForEachItem(ctx context.Context, fn func(store.ItemView) error) error
+}
+
+// Options configure an index.
+type Options struct {
+	Logger    *slog.Logger // nil: slog.Default()
+	BatchSize int          // documents per batch (default 500)
+}
+
+// Index is the search index of one node.
+type Index struct {
+	idx     bleve.Index
+	dir     string
+	log     *slog.Logger
+	batch   int
+	applied atomic.Int64
+	th      *thesaurus
+	mu      sync.Mutex // one writer: CatchUp and Rebuild
+	fresh   bool       // created empty: needs a full build
+}
+
+var (
+	keyMappingVersion = []byte("minutebook_mapping_version")
+	keyAppliedSeq     = []byte("minutebook_applied_seq")
+)
+
+// Open opens the index in dir, creating it when missing. An index of
+// another mapping version, or one that cannot be opened (corrupt,
+// half-written), is moved aside and created anew; the caller's CatchUp
+// then rebuilds it from the database.
+func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	th, err := loadThesaurus(thesaurusFile)
+	if err != nil {
+		return nil, err
+	}
+	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th}
+	if ix.batch <= 0 {
+		ix.batch = 500
+	}
+	idx, err := bleve.Open(dir)
+	switch {
+	case err == nil:
+		v, _ := idx.GetInternal(keyMappingVersion)
+		if string(v) != MappingVersion {
+			log.Warn("search index has another mapping version; rebuilding from the database", "dir", dir, "found", string(v), "want", MappingVersion)
+			idx.Close()
+			if idx, err = ix.create(); err != nil {
+				return nil, err
+			}
+		}
+	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
+		if idx, err = ix.create(); err != nil {
+			return nil, err
+		}
+	default:
+		log.Warn("search index cannot be opened; rebuilding from the database", "dir", dir, "err", err)
+		if idx, err = ix.create(); err != nil {
+			return nil, err
+		}
+	}
+	ix.idx = idx
+	if raw, _ := idx.GetInternal(keyAppliedSeq); raw != nil {
+		n, _ := strconv.ParseInt(string(raw), 10, 64)
+		ix.applied.Store(n)
+	}
+	return ix, nil
+}
+
+func (ix *Index) create() (bleve.Index, error) {
+	if err := os.RemoveAll(ix.dir); err != nil {
+		return nil, fmt.Errorf("search: removing old index %s: %w", ix.dir, err)
+	}
+	idx, err := bleve.New(ix.dir, newMapping())
+	if err != nil {
+		return nil, fmt.Errorf("search: creating index %s: %w", ix.dir, err)
+	}
+	if err := idx.SetInternal(keyMappingVersion, []byte(MappingVersion)); err != nil {
+		idx.Close()
+		return nil, err
+	}
+	ix.fresh = true
+	return idx, nil
+}
+
+// Close closes the index.
+func (ix *Index) Close() error { return ix.idx.Close() }
+
+// AppliedSeq is the last archive change the index holds.
+func (ix *Index) AppliedSeq() int64 { return ix.applied.Load() }
+
+// DocCount is the number of items in the index.
+func (ix *Index) DocCount() (uint64, error) { return ix.idx.DocCount() }
+
+// CatchUp applies every archive change after AppliedSeq, in batches. A
+// fresh index is built whole instead.
+func (ix *Index) CatchUp(ctx context.Context, src Source) error {
+	ix.mu.Lock()
+	fresh := ix.fresh
+	ix.mu.Unlock()
+	if fresh {
+		return ix.Rebuild(ctx, src)
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for {
+		changes, err := src.Changes(ctx, ix.applied.Load(), 2000)
+		if err != nil {
+			return fmt.Errorf("search.CatchUp: %w", err)
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		// Only the latest change of each item matters.
+		latest := map[string]bool{}
+		var keys []string
+		for _, c := range changes {
+			if _, seen := latest[c.ItemKey]; !seen {
+				keys = append(keys, c.ItemKey)
+			}
+			latest[c.ItemKey] = c.Deleted
+		}
+		var live []string
+		for _, k := range keys {
+			if !latest[k] {
+				live = append(live, k)
+			}
+		}
+		items, err := src.Items(ctx, live)
+		if err != nil {
+			return fmt.Errorf("search.CatchUp: %w", err)
+		}
+		b := ix.idx.NewBatch()
+		found := map[string]bool{}
+		for _, v := range items {
+			found[v.Key] = true
+			if err := b.Index(v.Key, document(v)); err != nil {
+				return fmt.Errorf("search.CatchUp %s: %w", v.Key, err)
+			}
+		}
+		for _, k := range keys {
+			if !found[k] { // deleted, or gone since the change was written
+				b.Delete(k)
+			}
+		}
+		last := changes[len(changes)-1].Seq
+		b.SetInternal(keyAppliedSeq, []byte(strconv.FormatInt(last, 10)))
+		if err := ix.idx.Batch(b); err != nil {
+			return fmt.Errorf("search.CatchUp: %w", err)
+		}
+		ix.applied.Store(last)
+	}
+}
+
+// Rebuild indexes every item of the archive from scratch.
+func (ix *Index) Rebuild(ctx context.Context, src Source) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	start := time.Now()
+	// Changes made while rebuilding are applied by the next CatchUp.
+	seq, err := src.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	if !ix.fresh {
+		ix.idx.Close()
+		idx, err := ix.create()
+		if err != nil {
+			return err
+		}
+		ix.idx = idx
+	}
+	b := ix.idx.NewBatch()
+	n := 0
+	err = src.ForEachItem(ctx, func(v store.ItemView) error {
+		if err := b.Index(v.Key, document(v)); err != nil {
+			return fmt.Errorf("%s: %w", v.Key, err)
+		}
+		n++
+		if b.Size() >= ix.batch {
+			if err := ix.idx.Batch(b); err != nil {
+				return err
+			}
+			b.Reset()
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("search.Rebuild: %w", err)
+	}
+	b.SetInternal(keyAppliedSeq, []byte(strconv.FormatInt(seq, 10)))
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("search.Rebuild: %w", err)
+	}
+	ix.applied.Store(seq)
+	ix.fresh = false
+	ix.log.Info("search index built from the database", "items", n, "seq", seq, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// Follow keeps the index caught up until ctx ends, checking every period.
+func (ix *Index) Follow(ctx context.Context, src Source, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := ix.CatchUp(ctx, src); err != nil && ctx.Err() == nil {
+			ix.log.Error("search index catch-up failed; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package search
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/minutebook/minutebook/internal/store"
+)
+
+// MappingVersion changes whenever the mapping or the document built for an
+// item changes; an index of another version is rebuilt from the database.
+const MappingVersion = "4"
+
+// Field names of an item document.
+const (
+	fTitle         = "title"       // English: stemmed, stop words out
+	fTitleExact    = "title_exact" // unstemmed, for quoted phrases
+	fBody          = "body"        // agenda text + minutes + resolutions, English
+	fBodyExact     = "body_exact"  // the same, unstemmed
+	fAcronyms      = "acronyms"    // capitalised words, case kept: SEND the acronym, not send the verb
+	fCouncil       = "council"     // slug
+	fCouncilL      = "council_label"
+	fCommittee     = "committee" // "council/committee" slugs
+	fCommitteeSlug = "committee_slug"
+	fCommitteeL    = "committee_label"
+	fTopics        = "topics"
+	fYear          = "year"
+	fDate          = "date"
+	fMeeting       = "meeting_key"
+	// Stored only, to render hits without a database round trip.
+	fPath        = "path"
+	fMeetingPath = "meeting_path"
+	fNumber      = "number"
+	fDateText    = "date_text"
+	fTitleText   = "title_text"
+)
+
+// labelSep joins a facet value and its label in one keyword.
+const labelSep = "\x1f"
+
+const exactAnalyzer = "minutebook_exact"
+
+// newMapping builds the one mapping of the index. The default mapping is
+// closed: only the fields below are indexed.
+func newMapping() mapping.IndexMapping {
+	im := bleve.NewIndexMapping()
+	im.ScoringModel = index.BM25Scoring
+	err := im.AddCustomAnalyzer(exactAnalyzer, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{lowercase.Name},
+	})
+	if err != nil {
+		panic(err)
+	}
+	text := func(analyzer string, store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzer
+		f.Store = store
+		f.IncludeTermVectors = true // phrase search and snippet offsets
+		f.IncludeInAll = false
+		return f
+	}
+	kw := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = store
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = true
+		return f
+	}
+	storedOnly := func() *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Index = false
+		f.Store = true
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt(fTitle, text(en.AnalyzerName, false))
+	doc.AddFieldMappingsAt(fTitleExact, text(exactAnalyzer, false))
+	doc.AddFieldMappingsAt(fBody, text(en.AnalyzerName, true))
+	doc.AddFieldMappingsAt(fBodyExact, text(exactAnalyzer, false))
+	doc.AddFieldMappingsAt(fAcronyms, kw(false))
+	doc.AddFieldMappingsAt(fCouncil, kw(true))
+	doc.AddFieldMappingsAt(fCouncilL, kw(true))
+	doc.AddFieldMappingsAt(fCommittee, kw(true))
+	doc.AddFieldMappingsAt(fCommitteeSlug, kw(false))
+	doc.AddFieldMappingsAt(fCommitteeL, kw(true))
+	doc.AddFieldMappingsAt(fTopics, kw(true))
+	doc.AddFieldMappingsAt(fYear, kw(false))
+	doc.AddFieldMappingsAt(fMeeting, kw(true))
+	dt := bleve.NewDateTimeFieldMapping()
+	dt.IncludeInAll = false
+	doc.AddFieldMappingsAt(fDate, dt)
+	for _, f := range []string{fPath, fMeetingPath, fNumber, fDateText, fTitleText} {
+		doc.AddFieldMappingsAt(f, storedOnly())
+	}
+	im.DefaultMapping = doc
+	im.DefaultAnalyzer = exactAnalyzer
+	im.StoreDynamic = false
+	im.IndexDynamic = false
+	im.DocValuesDynamic = false
+	return im
+}
+
+var acronymWord = regexp.MustCompile(`\b([A-Z][A-Z0-9]{1,9})(?:s|'s|’s)?\b`)
+
+// document is what the index holds for one item.
+func document(v store.ItemView) map[string]interface{} {
+	body := strings.Join(append([]string{v.AgendaText, v.Text}, v.Resolutions...), "\n\n")
+	doc := map[string]interface{}{
+		fTitle: v.Title, fTitleExact: v.Title,
+		fBody: body, fBodyExact: body,
+		fCouncil: v.CouncilSlug, fCouncilL: v.CouncilSlug + labelSep + v.CouncilName,
+		fCommittee: v.CouncilSlug + "/" + v.CommitteeSlug, fCommitteeSlug: v.CommitteeSlug,
+		fCommitteeL: v.CouncilSlug + "/" + v.CommitteeSlug + labelSep + v.CommitteeName,
+		fMeeting:    v.MeetingKey, fPath: v.Path, fMeetingPath: v.MeetingPath,
+		fNumber: v.Number, fDateText: v.Date, fTitleText: v.Title,
+	}
+	if len(v.Topics) > 0 {
+		doc[fTopics] = v.Topics
+	}
+	if v.Date != "" {
+		doc[fDate] = v.Date
+		doc[fYear] = v.Date[:4]
+	}
+	if acr := acronyms(v.Title + "\n" + body); len(acr) > 0 {
+		doc[fAcronyms] = acr
+	}
+	return doc
+}
+
+// acronyms lists the distinct capitalised words of s ("SEND", "EHCP"),
+// with plural and possessive endings read as the acronym.
+func acronyms(s string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, sub := range acronymWord.FindAllStringSubmatch(s, -1) {
+		if m := sub[1]; !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	return out
+}

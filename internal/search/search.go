@@ -1,0 +1,423 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	bq "github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/minutebook/minutebook/internal/query"
+)
+
+// Request is one search.
+type Request struct {
+	Query                        string   // the user's query language
+	Councils, Committees, Topics []string // slugs (committee: "council/committee" or a committee slug)
+	From, To                     string   // YYYY-MM-DD, inclusive, optional
+	Sort                         string   // "relevance" (default), "newest", "oldest"
+	Page, PerPage                int      // 1-based; PerPage capped at MaxPerPage
+	Facets                       bool
+	Highlight                    bool
+	GroupByMeeting               bool
+}
+
+// MaxPerPage caps a page of results.
+const MaxPerPage = 100
+
+// Hit is one matching item.
+type Hit struct {
+	Key, Path, MeetingKey, MeetingPath string
+	Council, CouncilName               string
+	Committee, CommitteeName           string // Committee: the committee slug
+	Date, Number, Title                string
+	Topics                             []string
+	Score                              float64
+	SnippetHTML                        string // escaped text with <mark> around matches
+}
+
+// FacetValue is one value of a facet with its count.
+type FacetValue struct {
+	Value, Label string
+	Count        int
+}
+
+// Group is the hits of one meeting, when results are grouped.
+type Group struct {
+	MeetingKey, MeetingPath, Council, CouncilName, Committee, CommitteeName, Date string
+	Hits                                                                          []Hit
+}
+
+// Result is a page of results.
+type Result struct {
+	Query  string
+	Total  uint64
+	Took   time.Duration
+	Hits   []Hit
+	Facets map[string][]FacetValue // "council", "committee", "topic", "year"
+	Groups []Group
+}
+
+var storedFields = []string{fCouncilL, fCommitteeL, fTopics, fMeeting, fPath, fMeetingPath, fNumber, fDateText, fTitleText}
+
+// Search runs a request. A query the parser cannot read gives a
+// *query.SyntaxError whose message says what to fix.
+func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
+	node, err := query.Parse(req.Query, query.DefaultLimits)
+	if err != nil {
+		return nil, err
+	}
+	var q bq.Query = bleve.NewMatchAllQuery()
+	if node != nil {
+		q = ix.build(node)
+	}
+	q, err = withFilters(q, req)
+	if err != nil {
+		return nil, err
+	}
+	per := req.PerPage
+	if per <= 0 {
+		per = 20
+	}
+	per = min(per, MaxPerPage)
+	page := max(req.Page, 1)
+	sr := bleve.NewSearchRequestOptions(q, per, (page-1)*per, false)
+	sr.Fields = storedFields
+	if req.Highlight && node != nil {
+		sr.Fields = append(sr.Fields, fBody)
+		sr.IncludeLocations = true
+	}
+	switch req.Sort {
+	case "newest":
+		sr.SortBy([]string{"-" + fDate, "-_score", "_id"})
+	case "oldest":
+		sr.SortBy([]string{fDate, "-_score", "_id"})
+	case "", "relevance":
+		if node == nil {
+			sr.SortBy([]string{"-" + fDate, "_id"}) // browsing: newest first
+		}
+	default:
+		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}
+	}
+	if req.Facets {
+		sr.AddFacet("council", bleve.NewFacetRequest(fCouncilL, 30))
+		sr.AddFacet("committee", bleve.NewFacetRequest(fCommitteeL, 30))
+		sr.AddFacet("topic", bleve.NewFacetRequest(fTopics, 30))
+		sr.AddFacet("year", bleve.NewFacetRequest(fYear, 40))
+	}
+	res, err := ix.idx.SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", req.Query, err)
+	}
+	out := &Result{Query: req.Query, Total: res.Total, Took: res.Took}
+	for _, dm := range res.Hits {
+		h := hitFrom(dm)
+		if req.Highlight && node != nil {
+			h.SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, 260)
+		}
+		out.Hits = append(out.Hits, h)
+	}
+	if req.Facets {
+		out.Facets = facets(res.Facets)
+	}
+	if req.GroupByMeeting {
+		out.Groups = group(out.Hits)
+	}
+	return out, nil
+}
+
+// withFilters narrows q to the request's councils, committees, topics and
+// dates. Filters are keyword and numeric-range queries: cheap, and they
+// bound the work of the text query they are joined with.
+func withFilters(q bq.Query, req Request) (bq.Query, error) {
+	var must []bq.Query
+	anyOf := func(field string, values []string, norm func(string) string) {
+		var qs []bq.Query
+		for _, v := range values {
+			if v = strings.TrimSpace(v); v != "" {
+				qs = append(qs, keywordQuery(field, norm(v)))
+			}
+		}
+		if len(qs) > 0 {
+			must = append(must, bleve.NewDisjunctionQuery(qs...))
+		}
+	}
+	lower := strings.ToLower
+	anyOf(fCouncil, req.Councils, lower)
+	var qualified, bare []string
+	for _, c := range req.Committees {
+		if strings.Contains(c, "/") {
+			qualified = append(qualified, c)
+		} else {
+			bare = append(bare, c)
+		}
+	}
+	anyOf(fCommittee, qualified, lower)
+	anyOf(fCommitteeSlug, bare, lower)
+	anyOf(fTopics, req.Topics, lower)
+	if req.From != "" || req.To != "" {
+		from, to, err := dateRange(req.From, req.To)
+		if err != nil {
+			return nil, err
+		}
+		t := true
+		dr := bleve.NewDateRangeInclusiveQuery(from, to, &t, &t)
+		dr.SetField(fDate)
+		must = append(must, dr)
+	}
+	if len(must) == 0 {
+		return q, nil
+	}
+	return bleve.NewConjunctionQuery(append(must, q)...), nil
+}
+
+func dateRange(from, to string) (time.Time, time.Time, error) {
+	var f, t time.Time
+	var err error
+	if from != "" {
+		if f, err = time.Parse("2006-01-02", from); err != nil {
+			return f, t, &query.SyntaxError{Msg: fmt.Sprintf("The “from” date %q is not a date like 2019-01-31.", from)}
+		}
+	}
+	if to != "" {
+		if t, err = time.Parse("2006-01-02", to); err != nil {
+			return f, t, &query.SyntaxError{Msg: fmt.Sprintf("The “to” date %q is not a date like 2019-12-31.", to)}
+		}
+		t = t.Add(24*time.Hour - time.Nanosecond) // the whole last day
+	}
+	if !f.IsZero() && !t.IsZero() && t.Before(f) {
+		return f, t, &query.SyntaxError{Msg: "The “from” date is after the “to” date."}
+	}
+	return f, t, nil
+}
+
+func str(v interface{}) string {
+	s, _ := v.(string)
+	return s
+}
+
+func strs(v interface{}) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []interface{}:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	return nil
+}
+
+func splitLabel(s string) (value, label string) {
+	value, label, _ = strings.Cut(s, labelSep)
+	return value, label
+}
+
+func hitFrom(dm *bsearch.DocumentMatch) Hit {
+	council, councilName := splitLabel(str(dm.Fields[fCouncilL]))
+	committee, committeeName := splitLabel(str(dm.Fields[fCommitteeL]))
+	if _, c, ok := strings.Cut(committee, "/"); ok {
+		committee = c
+	}
+	return Hit{
+		Key: dm.ID, Path: str(dm.Fields[fPath]), MeetingKey: str(dm.Fields[fMeeting]), MeetingPath: str(dm.Fields[fMeetingPath]),
+		Council: council, CouncilName: councilName, Committee: committee, CommitteeName: committeeName,
+		Date: str(dm.Fields[fDateText]), Number: str(dm.Fields[fNumber]), Title: str(dm.Fields[fTitleText]),
+		Topics: strs(dm.Fields[fTopics]), Score: dm.Score,
+	}
+}
+
+func facets(fr bsearch.FacetResults) map[string][]FacetValue {
+	out := map[string][]FacetValue{}
+	for name, f := range fr {
+		var vals []FacetValue
+		if f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				v, label := splitLabel(t.Term)
+				if label == "" {
+					label = v
+				}
+				vals = append(vals, FacetValue{Value: v, Label: label, Count: t.Count})
+			}
+		}
+		if name == "year" { // years read best in order
+			sort.Slice(vals, func(i, j int) bool { return vals[i].Value > vals[j].Value })
+		}
+		out[name] = vals
+	}
+	for _, name := range []string{"council", "committee", "topic", "year"} {
+		if out[name] == nil {
+			out[name] = []FacetValue{}
+		}
+	}
+	return out
+}
+
+func group(hits []Hit) []Group {
+	var out []Group
+	at := map[string]int{}
+	for _, h := range hits {
+		i, ok := at[h.MeetingKey]
+		if !ok {
+			i = len(out)
+			at[h.MeetingKey] = i
+			out = append(out, Group{MeetingKey: h.MeetingKey, MeetingPath: h.MeetingPath, Council: h.Council,
+				CouncilName: h.CouncilName, Committee: h.Committee, CommitteeName: h.CommitteeName, Date: h.Date})
+		}
+		out[i].Hits = append(out[i].Hits, h)
+	}
+	return out
+}
+
+// Related finds items on the same topics in other councils, newest first.
+func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) {
+	idq := bleve.NewDocIDQuery([]string{key})
+	sr := bleve.NewSearchRequestOptions(idq, 1, 0, false)
+	sr.Fields = []string{fTopics, fCouncilL}
+	res, err := ix.idx.SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Hits) == 0 {
+		return nil, nil
+	}
+	topics := strs(res.Hits[0].Fields[fTopics])
+	council, _ := splitLabel(str(res.Hits[0].Fields[fCouncilL]))
+	if len(topics) == 0 {
+		return nil, nil
+	}
+	var tq []bq.Query
+	for _, t := range topics {
+		tq = append(tq, keywordQuery(fTopics, t))
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(bleve.NewDisjunctionQuery(tq...))
+	b.AddMustNot(keywordQuery(fCouncil, council))
+	rr := bleve.NewSearchRequestOptions(b, n, 0, false)
+	rr.Fields = storedFields
+	rr.SortBy([]string{"-" + fDate, "_id"})
+	out, err := ix.idx.SearchInContext(ctx, rr)
+	if err != nil {
+		return nil, err
+	}
+	var hits []Hit
+	for _, dm := range out.Hits {
+		hits = append(hits, hitFrom(dm))
+	}
+	return hits, nil
+}
+
+// snippet cuts the passage of text around the densest cluster of matches,
+// widened to sentence boundaries, escaped, with each run of adjacent
+// matched words (a phrase) marked once. Work is bounded: at most 256
+// match locations are looked at.
+func snippet(text string, locs bsearch.FieldTermLocationMap, width int) string {
+	type span struct{ start, end int }
+	var spans []span
+	for _, field := range []string{fBody, fBodyExact} {
+		for _, ls := range locs[field] {
+			for _, l := range ls {
+				if int(l.End) <= len(text) && l.Start < l.End {
+					spans = append(spans, span{int(l.Start), int(l.End)})
+				}
+				if len(spans) >= 256 {
+					break
+				}
+			}
+		}
+	}
+	if text == "" {
+		return ""
+	}
+	if len(spans) == 0 {
+		return html.EscapeString(cutAt(text, 0, width))
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	// Merge overlaps and matches separated only by spaces: one phrase, one mark.
+	merged := spans[:1]
+	for _, s := range spans[1:] {
+		last := &merged[len(merged)-1]
+		if s.start <= last.end || strings.TrimSpace(text[last.end:s.start]) == "" {
+			last.end = max(last.end, s.end)
+			continue
+		}
+		merged = append(merged, s)
+	}
+	// The window holding the most marks.
+	best, bestCount := 0, 0
+	for i := range merged {
+		c := 0
+		for j := i; j < len(merged) && merged[j].end-merged[i].start <= width; j++ {
+			c++
+		}
+		if c > bestCount {
+			best, bestCount = i, c
+		}
+	}
+	start := sentenceStart(text, merged[best].start, width/3)
+	end := min(len(text), start+width)
+	end = wordEnd(text, end)
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("… ")
+	}
+	pos := start
+	for _, s := range merged[best:] {
+		if s.start >= end {
+			break
+		}
+		b.WriteString(html.EscapeString(text[pos:s.start]))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(text[s.start:min(s.end, end)]))
+		b.WriteString("</mark>")
+		pos = min(s.end, end)
+	}
+	b.WriteString(html.EscapeString(text[pos:end]))
+	if end < len(text) {
+		b.WriteString(" …")
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// sentenceStart backs up from pos to the start of its sentence, at most
+// limit bytes.
+func sentenceStart(text string, pos, limit int) int {
+	lo := max(0, pos-limit)
+	for i := pos - 1; i > lo; i-- {
+		if (text[i] == '.' || text[i] == '\n' || text[i] == ':') && i+1 < len(text) && (text[i+1] == ' ' || text[i+1] == '\n') {
+			return i + 2
+		}
+	}
+	if lo == 0 {
+		return 0
+	}
+	return wordStart(text, lo)
+}
+
+func wordStart(text string, i int) int {
+	for i < len(text) && text[i] != ' ' && text[i] != '\n' {
+		i++
+	}
+	return min(i+1, len(text))
+}
+
+func wordEnd(text string, i int) int {
+	for i < len(text) && text[i] != ' ' && text[i] != '\n' {
+		i++
+	}
+	return i
+}
+
+func cutAt(text string, start, width int) string {
+	return text[start:wordEnd(text, min(len(text), start+width))]
+}
