@@ -162,6 +162,8 @@ func (ix *Index) phrase(p query.Phrase) bq.Query {
 }
 
 // exactPhrase matches the words in order, unstemmed, in title or body.
+// In the body a phrase of two or more words is matched on word pairs:
+// consecutive pairs at consecutive positions are exactly the phrase.
 func (ix *Index) exactPhrase(words []string) bq.Query {
 	text := strings.Join(words, " ")
 	title := bleve.NewMatchPhraseQuery(text)
@@ -169,6 +171,9 @@ func (ix *Index) exactPhrase(words []string) bq.Query {
 	title.SetBoost(titleBoost)
 	body := bleve.NewMatchPhraseQuery(text)
 	body.SetField(fBodyExact)
+	if len(words) > 1 {
+		body.SetField(fBodyPairs)
+	}
 	return bleve.NewDisjunctionQuery(title, body)
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
@@ -18,16 +19,20 @@ import (
 
 // MappingVersion changes whenever the mapping or the document built for an
 // item changes; an index of another version is rebuilt from the database.
-const MappingVersion = "4"
+const MappingVersion = "5"
 
 // Field names of an item document.
 const (
-	fTitle         = "title"       // English: stemmed, stop words out
-	fTitleExact    = "title_exact" // unstemmed, for quoted phrases
-	fBody          = "body"        // agenda text + minutes + resolutions, English
-	fBodyExact     = "body_exact"  // the same, unstemmed
-	fAcronyms      = "acronyms"    // capitalised words, case kept: SEND the acronym, not send the verb
-	fCouncil       = "council"     // slug
+	fTitle      = "title"       // English: stemmed, stop words out
+	fTitleExact = "title_exact" // unstemmed, for quoted phrases
+	fBody       = "body"        // agenda text + minutes + resolutions, English
+	fBodyExact  = "body_exact"  // the same, unstemmed
+	// Word pairs ("it was", "was noted"): a phrase search reads the pairs'
+	// short posting lists instead of walking every position of "the" or
+	// "of", which made phrases with common words the slowest queries.
+	fBodyPairs     = "body_pairs"
+	fAcronyms      = "acronyms" // capitalised words, case kept: SEND the acronym, not send the verb
+	fCouncil       = "council"  // slug
 	fCouncilL      = "council_label"
 	fCommittee     = "committee" // "council/committee" slugs
 	fCommitteeSlug = "committee_slug"
@@ -47,7 +52,11 @@ const (
 // labelSep joins a facet value and its label in one keyword.
 const labelSep = "\x1f"
 
-const exactAnalyzer = "minutebook_exact"
+const (
+	exactAnalyzer = "minutebook_exact"
+	pairAnalyzer  = "minutebook_pairs"
+	pairFilter    = "minutebook_pair_filter"
+)
 
 // newMapping builds the one mapping of the index. The default mapping is
 // closed: only the fields below are indexed.
@@ -58,6 +67,20 @@ func newMapping() mapping.IndexMapping {
 		"type":          custom.Name,
 		"tokenizer":     unicode.Name,
 		"token_filters": []string{lowercase.Name},
+	})
+	if err != nil {
+		panic(err)
+	}
+	err = im.AddCustomTokenFilter(pairFilter, map[string]interface{}{
+		"type": shingle.Name, "min": 2.0, "max": 2.0, "output_original": false, "separator": " ",
+	})
+	if err != nil {
+		panic(err)
+	}
+	err = im.AddCustomAnalyzer(pairAnalyzer, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{lowercase.Name, pairFilter},
 	})
 	if err != nil {
 		panic(err)
@@ -92,6 +115,7 @@ func newMapping() mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fTitleExact, text(exactAnalyzer, false))
 	doc.AddFieldMappingsAt(fBody, text(en.AnalyzerName, true))
 	doc.AddFieldMappingsAt(fBodyExact, text(exactAnalyzer, false))
+	doc.AddFieldMappingsAt(fBodyPairs, text(pairAnalyzer, false))
 	doc.AddFieldMappingsAt(fAcronyms, kw(false))
 	doc.AddFieldMappingsAt(fCouncil, kw(true))
 	doc.AddFieldMappingsAt(fCouncilL, kw(true))
@@ -122,7 +146,7 @@ func document(v store.ItemView) map[string]interface{} {
 	body := strings.Join(append([]string{v.AgendaText, v.Text}, v.Resolutions...), "\n\n")
 	doc := map[string]interface{}{
 		fTitle: v.Title, fTitleExact: v.Title,
-		fBody: body, fBodyExact: body,
+		fBody: body, fBodyExact: body, fBodyPairs: body,
 		fCouncil: v.CouncilSlug, fCouncilL: v.CouncilSlug + labelSep + v.CouncilName,
 		fCommittee: v.CouncilSlug + "/" + v.CommitteeSlug, fCommitteeSlug: v.CommitteeSlug,
 		fCommitteeL: v.CouncilSlug + "/" + v.CommitteeSlug + labelSep + v.CommitteeName,

@@ -324,7 +324,7 @@ func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) 
 func snippet(text string, locs bsearch.FieldTermLocationMap, width int) string {
 	type span struct{ start, end int }
 	var spans []span
-	for _, field := range []string{fBody, fBodyExact} {
+	for _, field := range []string{fBody, fBodyExact, fBodyPairs} {
 		for _, ls := range locs[field] {
 			for _, l := range ls {
 				if int(l.End) <= len(text) && l.Start < l.End {
