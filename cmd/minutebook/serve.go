@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/minutebook/minutebook"
+	"github.com/minutebook/minutebook/internal/config"
+	"github.com/minutebook/minutebook/internal/ingest"
+	"github.com/minutebook/minutebook/internal/search"
+	"github.com/minutebook/minutebook/internal/server"
+	"github.com/minutebook/minutebook/internal/store"
+)
+
+func init() {
+	register(command{name: "serve", summary: "serve the web archive (loads the sample minutes into an empty archive)", run: runServe})
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	cfg := config.Register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return errUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level()}))
+	log.Info("starting minutebook", "config", cfg)
+
+	st, err := store.Open(ctx, cfg.DBPath())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if stats, err := st.Stats(ctx); err != nil {
+		return err
+	} else if stats.Meetings == 0 && cfg.LoadSample {
+		sum, err := ingest.LoadSample(ctx, st, minutebook.Sample())
+		if err != nil {
+			return fmt.Errorf("loading the sample minutes: %w", err)
+		}
+		log.Info("archive was empty: loaded the sample minutes (turn off with --sample=false)", "summary", sum.String())
+	}
+	ix, err := search.Open(ctx, cfg.IndexDir(), search.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	if err := ix.CatchUp(ctx, st); err != nil {
+		return err
+	}
+	followCtx, stopFollow := context.WithCancel(ctx)
+	defer stopFollow()
+	go ix.Follow(followCtx, st, cfg.PollEvery)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	srv := &http.Server{
+		Handler:           server.New(st, ix, server.Options{BaseURL: cfg.BaseURL, SearchTimeout: cfg.SearchLimit, Logger: log}).Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving the archive", "url", base)
+	fmt.Fprintf(stdout, "Minutebook is ready: open %s\n", base)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let in-flight requests finish, then close the index.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	stopFollow()
+	return nil
+}
+

@@ -1,0 +1,277 @@
+// Package server is Minutebook's HTTP front end: a chi router, middleware,
+// one handler per page or feed, and an error adapter that turns errors
+// into status pages without leaking internals. It reads the archive and
+// the search index through small interfaces and renders templ views.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/minutebook/minutebook/internal/archive"
+	"github.com/minutebook/minutebook/internal/search"
+	"github.com/minutebook/minutebook/internal/store"
+	"github.com/minutebook/minutebook/internal/topic"
+	"github.com/minutebook/minutebook/static"
+	"github.com/minutebook/minutebook/web"
+)
+
+// Archive is what the server reads from the archive (*store.Store).
+type Archive interface {
+	Stats(ctx context.Context) (store.Stats, error)
+	Councils(ctx context.Context) ([]store.CouncilSummary, error)
+	Council(ctx context.Context, slug string) (store.CouncilSummary, error)
+	Committees(ctx context.Context, councilSlug string) ([]store.CommitteeSummary, error)
+	Committee(ctx context.Context, councilSlug, committeeSlug string) (store.CommitteeSummary, error)
+	Meetings(ctx context.Context, councilSlug, committeeSlug string) ([]store.MeetingSummary, error)
+	LatestMeetings(ctx context.Context, limit int) ([]store.MeetingSummary, error)
+	Meeting(ctx context.Context, key string) (store.MeetingView, error)
+	MeetingByPath(ctx context.Context, path string) (store.MeetingView, error)
+	Item(ctx context.Context, key string) (store.ItemView, error)
+	ItemByPath(ctx context.Context, path string) (store.ItemView, error)
+	ResolveAlias(ctx context.Context, keyOrPath string) (string, error)
+	LastSeq(ctx context.Context) (int64, error)
+	Ping(ctx context.Context) error
+}
+
+// Searcher is what the server needs from the index (*search.Index).
+type Searcher interface {
+	Search(ctx context.Context, req search.Request) (*search.Result, error)
+	Related(ctx context.Context, key string, n int) ([]search.Hit, error)
+	AppliedSeq() int64
+}
+
+// Options configure a server.
+type Options struct {
+	BaseURL       string        // public URL, e.g. https://minutebook.org (no trailing slash)
+	SearchTimeout time.Duration // deadline of one search
+	Logger        *slog.Logger
+	Topics        *topic.Tagger
+}
+
+// Server serves the web archive.
+type Server struct {
+	archive  Archive
+	index    Searcher
+	base     string
+	timeout  time.Duration
+	log      *slog.Logger
+	topics   *topic.Tagger
+	sanitise *bluemonday.Policy
+}
+
+// New returns a server over an archive and its index.
+func New(a Archive, ix Searcher, opts Options) *Server {
+	s := &Server{archive: a, index: ix, base: strings.TrimRight(opts.BaseURL, "/"), timeout: opts.SearchTimeout,
+		log: opts.Logger, topics: opts.Topics}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.topics == nil {
+		s.topics = topic.Default()
+	}
+	if s.timeout <= 0 {
+		s.timeout = 5 * time.Second
+	}
+	// Snippets are escaped text with <mark>: nothing else may pass.
+	s.sanitise = bluemonday.NewPolicy().AllowElements("mark")
+	return s
+}
+
+// Handler is the server's routes with their middleware.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(s.recoverer)
+	r.Use(s.logRequests)
+	r.Use(securityHeaders)
+	r.Use(middleware.Compress(5, "text/html", "text/css", "application/javascript", "application/json", "application/atom+xml", "application/xml", "image/svg+xml", "text/plain"))
+	r.Use(middleware.CleanPath)
+
+	r.Handle("/static/*", static.Handler())
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Get("/robots.txt", s.robots)
+	r.Get("/sitemap.xml", s.wrap(s.sitemap))
+
+	r.Get("/", s.wrap(s.home))
+	r.Get("/search", s.wrap(s.searchPage))
+	r.Get("/search.atom", s.wrap(s.searchFeed))
+	r.Get("/councils", s.wrap(s.councilsPage))
+	r.Get("/topics", s.wrap(s.topicsPage))
+	r.Get("/topics/{slug}", s.wrap(s.topicPage))
+	r.Get("/topics/{slug}.atom", s.wrap(s.topicFeed))
+	r.Get("/feeds/{council}.atom", s.wrap(s.councilFeed))
+	r.Get("/feeds/{council}/{committee}.atom", s.wrap(s.committeeFeed))
+	r.Get("/i/{key}", s.wrap(s.shortLink))
+	r.Get("/api/search", s.wrap(s.apiSearch))
+	r.Get("/api/items/{key}", s.wrap(s.apiItem))
+
+	r.Get("/{council}", s.wrap(s.councilPage))
+	r.Get("/{council}/{committee}", s.wrap(s.committeePage))
+	r.Get("/{council}/{committee}/{meeting}", s.wrap(s.meetingPage))
+	r.Get("/{council}/{committee}/{meeting}/{item}", s.wrap(s.itemPage))
+	r.NotFound(s.wrap(s.notFound))
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "Method not allowed: this archive is read-only over HTTP.", http.StatusMethodNotAllowed)
+	})
+	return r
+}
+
+// handlerFunc is a handler that returns its error to the adapter.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// wrap maps errors to status pages: not found → 404 (after checking
+// whether the path is an old permalink), anything else → 500, logged with
+// the request ID and never shown.
+func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		if errors.Is(err, archive.ErrNotFound) {
+			if to, aerr := s.archive.ResolveAlias(r.Context(), r.URL.Path); aerr == nil {
+				http.Redirect(w, r, to, http.StatusMovedPermanently)
+				return
+			}
+			s.renderError(w, r, http.StatusNotFound)
+			return
+		}
+		if errors.Is(err, context.Canceled) {
+			return // the client went away
+		}
+		s.log.Error("request failed", "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "err", err)
+		s.renderError(w, r, http.StatusInternalServerError)
+	}
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return fmt.Errorf("no route for %s: %w", r.URL.Path, archive.ErrNotFound)
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int) {
+	v := web.ErrorPage{Page: web.Page{Title: http.StatusText(status), NoIndex: true}, Status: status}
+	switch status {
+	case http.StatusNotFound:
+		v.Heading = "We could not find that page"
+		v.Message = "The address may be mistyped, or the page may have moved. Permalinks to agenda items never break: if you followed one, please tell us."
+	case http.StatusTooManyRequests:
+		v.Heading = "Too many requests"
+		v.Message = "Please wait a moment and try again."
+	default:
+		v.Heading = "Something went wrong"
+		v.Message = "The archive could not answer this request. It has been logged; please try again shortly."
+	}
+	s.render(w, r, status, web.ErrorView(v))
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	return c.Render(r.Context(), w)
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "panic", v, "stack", string(debug.Stack()))
+				s.renderError(w, r, http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(), "bytes", ww.BytesWritten(),
+			"took", time.Since(start), "request_id", middleware.GetReqID(r.Context()))
+	})
+}
+
+// securityHeaders: no inline script, no framing, no sniffing, no referrer
+// leaks to other sites.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// readyz: the database answers and the index holds every change.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.archive.Ping(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "database unreachable")
+		return
+	}
+	seq, err := s.archive.LastSeq(r.Context())
+	if err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "database unreachable")
+		return
+	}
+	if applied := s.index.AppliedSeq(); applied < seq {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "index catching up: %d of %d changes\n", applied, seq)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "User-agent: *\nDisallow: /api/\nDisallow: /search\nAllow: /\n\nSitemap: %s/sitemap.xml\n", s.baseURL(r))
+}
+
+// baseURL is the configured public URL, else the request's own host.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.base != "" {
+		return s.base
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) abs(r *http.Request, path string) string { return s.baseURL(r) + path }
+
+// searchCtx bounds one search.
+func (s *Server) searchCtx(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), s.timeout)
+}
