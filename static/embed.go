@@ -23,7 +23,7 @@ type asset struct {
 }
 
 var (
-	byHashed = map[string]asset{} // "style.3f2a9c1b.css" → asset
+	byHashed = map[string]asset{}  // "style.3f2a9c1b.css" → asset
 	urls     = map[string]string{} // "style.css" → "/static/style.3f2a9c1b.css"
 )
 

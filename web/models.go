@@ -50,7 +50,7 @@ type CommitteeRow struct {
 // MeetingRow is a meeting in a list.
 type MeetingRow struct {
 	Committee, URL, Council, CouncilURL, Date, Time, Venue string
-	Items                                                 int
+	Items                                                  int
 }
 
 // Home is the front page.
@@ -64,12 +64,12 @@ type Home struct {
 
 // HitRow is one search result.
 type HitRow struct {
-	Title, URL, Number, Date       string
-	Council, CouncilURL            string
-	Committee, CommitteeURL        string
-	MeetingURL                     string
-	SnippetHTML                    string // escaped text with <mark>; sanitised by the server
-	Topics                         []Link
+	Title, URL, Number, Date string
+	Council, CouncilURL      string
+	Committee, CommitteeURL  string
+	MeetingURL               string
+	SnippetHTML              string // escaped text with <mark>; sanitised by the server
+	Topics                   []Link
 }
 
 // FacetRow is one facet value, with the URL that applies or removes it.

@@ -96,4 +96,3 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stopFollow()
 	return nil
 }
-
