@@ -3,6 +3,10 @@
 // clients, no search engine types.
 package web
 
+import "strconv"
+
+var itoa = strconv.Itoa
+
 // Page is what every page's layout needs.
 type Page struct {
 	Title       string // <title>, without the site name
@@ -202,4 +206,12 @@ type ErrorPage struct {
 	Status  int
 	Heading string
 	Message string
+}
+
+// count writes "1 item", "3 items".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
 }
