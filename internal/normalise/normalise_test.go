@@ -8,10 +8,10 @@ import (
 func TestSlug(t *testing.T) {
 	for in, want := range map[string]string{
 		"Children and Families Overview and Scrutiny Committee": "children-and-families-overview-and-scrutiny-committee",
-		"Children & Young People's Social Care":                "children-and-young-peoples-social-care",
-		"Café  Committee – 2022/23":                            "cafe-committee-2022-23",
-		"21/47":                                                "21-47",
-		"":                                                     "",
+		"Children & Young People's Social Care":                 "children-and-young-peoples-social-care",
+		"Café  Committee – 2022/23":                             "cafe-committee-2022-23",
+		"21/47":                                                 "21-47",
+		"":                                                      "",
 	} {
 		if got := Slug(in); got != want {
 			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
