@@ -201,3 +201,41 @@ func isCapitals(s string) bool {
 	}
 	return letters > 0
 }
+
+// acronymsIn lists the acronyms a query searches for, typed or expanded
+// from a long form, so snippets can mark them.
+func (ix *Index) acronymsIn(n query.Node) []string {
+	var out []string
+	var walk func(query.Node)
+	walk = func(n query.Node) {
+		switch n := n.(type) {
+		case query.Term:
+			if n.Field == "" {
+				if c := ix.th.acronym(n.Text); c != nil && (isCapitals(n.Text) || !c.wordLike) {
+					out = append(out, c.acronym)
+				} else if isCapitals(n.Text) && len(n.Text) > 1 {
+					out = append(out, n.Text)
+				}
+			}
+		case query.And:
+			for i := 0; i < len(n.Children); i++ {
+				if run := ix.longFormRun(n.Children[i:]); run > 0 {
+					words := make([]string, 0, run)
+					for _, t := range n.Children[i : i+run] {
+						words = append(words, phraseWords(t.(query.Term).Text)...)
+					}
+					out = append(out, ix.th.longForm(words).acronym)
+					i += run - 1
+					continue
+				}
+				walk(n.Children[i])
+			}
+		case query.Or:
+			for _, c := range n.Children {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return out
+}

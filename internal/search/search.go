@@ -115,10 +115,14 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
 	out := &Result{Query: req.Query, Total: res.Total, Took: res.Took}
+	var acr []string
+	if req.Highlight && node != nil {
+		acr = ix.acronymsIn(node)
+	}
 	for _, dm := range res.Hits {
 		h := hitFrom(dm)
 		if req.Highlight && node != nil {
-			h.SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, 260)
+			h.SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acr, 260)
 		}
 		out.Hits = append(out.Hits, h)
 	}
@@ -321,9 +325,24 @@ func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) 
 // widened to sentence boundaries, escaped, with each run of adjacent
 // matched words (a phrase) marked once. Work is bounded: at most 256
 // match locations are looked at.
-func snippet(text string, locs bsearch.FieldTermLocationMap, width int) string {
+func snippet(text string, locs bsearch.FieldTermLocationMap, acronyms []string, width int) string {
 	type span struct{ start, end int }
 	var spans []span
+	// Acronyms match a keyword field, which has no locations: find them
+	// in the text, whole words, case kept.
+	for _, a := range acronyms {
+		for from, n := 0, 0; n < 64; n++ {
+			i := strings.Index(text[from:], a)
+			if i < 0 {
+				break
+			}
+			start, end := from+i, from+i+len(a)
+			if (start == 0 || !isWordByte(text[start-1])) && (end == len(text) || !isWordByte(text[end]) || text[end] == 's') {
+				spans = append(spans, span{start, end})
+			}
+			from = end
+		}
+	}
 	for _, field := range []string{fBody, fBodyExact, fBodyPairs} {
 		for _, ls := range locs[field] {
 			for _, l := range ls {
@@ -420,4 +439,8 @@ func wordEnd(text string, i int) int {
 
 func cutAt(text string, start, width int) string {
 	return text[start:wordEnd(text, min(len(text), start+width))]
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }

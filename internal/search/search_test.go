@@ -319,6 +319,15 @@ func TestHighlightShape(t *testing.T) {
 			t.Errorf("lone 'and' marked: %s", h.SnippetHTML)
 		}
 	}
+	// Acronyms are marked too.
+	res = search1(t, ix, search.Request{Query: "EHE", Highlight: true})
+	marked := false
+	for _, h := range res.Hits {
+		marked = marked || strings.Contains(h.SnippetHTML, "<mark>EHE</mark>")
+	}
+	if !marked {
+		t.Errorf("EHE not marked in any snippet")
+	}
 	// Source text is escaped.
 	res = search1(t, ix, search.Request{Query: "Ofsted", Highlight: true})
 	for _, h := range res.Hits {
