@@ -26,7 +26,9 @@ var (
 	// Decision details pages.
 	decisionMaker = regexp.MustCompile(`(?i)^Decision Maker:\s*(.+)$`)
 	decisionDate  = regexp.MustCompile(`(?i)^(?:Date of decision|Decision date|Made at meeting|Decision published):\s*(.+)$`)
-	itemNumTitle  = regexp.MustCompile(`^(\d{1,3}[a-z]?|\d{1,3}/\d{1,4})\.?\s+(\S.*)$`)
+	// Decision-details metadata: facts about the decision, not its text.
+	decisionMeta = regexp.MustCompile(`(?i)^(?:Decision status|Is Key decision\?|Is subject to call in\?|Report author|Publication date|Wards affected|Lead member|Contact|Call-in deadline|Effective from)\s*:|^Purpose:?$`)
+	itemNumTitle = regexp.MustCompile(`^(\d{1,3}[a-z]?|\d{1,3}/\d{1,4})\.?\s+(\S.*)$`)
 )
 
 func sniffModernGovItem(in Input, text string) int {
@@ -84,6 +86,7 @@ func parseModernGovItem(in Input, text string) (*archive.Meeting, error) {
 				minutes = append(minutes, rest)
 			}
 		case moreDocs.MatchString(b):
+		case isDecision && decisionMeta.MatchString(line):
 		case inMinutes:
 			minutes = append(minutes, b)
 		default:

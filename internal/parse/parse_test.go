@@ -70,6 +70,12 @@ func TestVariants(t *testing.T) {
 			},
 		},
 		{
+			file: "decision-details.txt", committee: "Cabinet", date: "2023-03-14",
+			items: []item{{"", "Special Educational Needs and Disabilities Sufficiency Strategy",
+				"To approve the draft SEND sufficiency strategy for 2023-2028 and consultation on new special school places.",
+				"That the SEND Sufficiency Strategy 2023-2028 be approved.", 1}},
+		},
+		{
 			file: "windows-1252.txt", committee: "Schools Forum", date: "2022-06-09", time: "09:30", venue: "Café Room, County Hall",
 			items: []item{{"1", "High Needs Block – update", "", "The Forum noted the “high needs” deficit.", 0}},
 		},
