@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,35 +14,15 @@ import (
 	"github.com/minutebook/minutebook/internal/archive"
 	"github.com/minutebook/minutebook/internal/ingest"
 	"github.com/minutebook/minutebook/internal/query"
+	"github.com/minutebook/minutebook/internal/sampletest"
 	"github.com/minutebook/minutebook/internal/search"
 	"github.com/minutebook/minutebook/internal/store"
 )
 
-var quiet = slog.New(slog.DiscardHandler)
+var quiet = sampletest.Quiet
 
 // sampleIndex builds a real archive and index from the sample minutes.
-func sampleIndex(t testing.TB) (*store.Store, *search.Index) {
-	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "minutebook.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := ingest.LoadSample(ctx, st, minutebook.Sample()); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	if err := ix.CatchUp(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	return st, ix
-}
+func sampleIndex(t testing.TB) (*store.Store, *search.Index) { return sampletest.Archive(t) }
 
 func titles(res *search.Result) []string {
 	var out []string

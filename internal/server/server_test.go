@@ -5,48 +5,25 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
 
-	"github.com/minutebook/minutebook"
 	"github.com/minutebook/minutebook/internal/archive"
-	"github.com/minutebook/minutebook/internal/ingest"
-	"github.com/minutebook/minutebook/internal/search"
+	"github.com/minutebook/minutebook/internal/sampletest"
 	"github.com/minutebook/minutebook/internal/server"
 	"github.com/minutebook/minutebook/internal/store"
 )
-
-var quiet = slog.New(slog.DiscardHandler)
 
 // newTestServer serves a real archive and index built from the sample
 // minutes.
 func newTestServer(t testing.TB) (*httptest.Server, *store.Store) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "minutebook.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := ingest.LoadSample(ctx, st, minutebook.Sample()); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	if err := ix.CatchUp(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(server.New(st, ix, server.Options{Logger: quiet}).Handler())
+	st, ix := sampletest.Archive(t)
+	ts := httptest.NewServer(server.New(st, ix, server.Options{Logger: sampletest.Quiet}).Handler())
 	t.Cleanup(ts.Close)
 	return ts, st
 }
