@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -33,11 +33,13 @@ type Source interface {
 type Options struct {
 	Logger    *slog.Logger // nil: slog.Default()
 	BatchSize int          // documents per batch (default 500)
+	Shards    int          // index shards searched in parallel (default: one per core, at most 8)
 }
 
 // Index is the search index of one node.
 type Index struct {
-	idx     bleve.Index
+	idx     *shards
+	shards  int
 	dir     string
 	log     *slog.Logger
 	batch   int
@@ -65,17 +67,20 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th}
+	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th, shards: opts.Shards}
 	if ix.batch <= 0 {
 		ix.batch = 500
 	}
-	idx, err := bleve.Open(dir)
+	if ix.shards <= 0 {
+		ix.shards = min(max(runtime.NumCPU(), 1), 8)
+	}
+	idx, err := openShards(dir, ix.shards)
 	switch {
 	case err == nil:
-		v, _ := idx.GetInternal(keyMappingVersion)
+		v, _ := idx.getInternal(keyMappingVersion)
 		if string(v) != MappingVersion {
 			log.Warn("search index has another mapping version; rebuilding from the database", "dir", dir, "found", string(v), "want", MappingVersion)
-			idx.Close()
+			idx.close()
 			if idx, err = ix.create(); err != nil {
 				return nil, err
 			}
@@ -91,23 +96,20 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 		}
 	}
 	ix.idx = idx
-	if raw, _ := idx.GetInternal(keyAppliedSeq); raw != nil {
+	if raw, _ := idx.getInternal(keyAppliedSeq); raw != nil {
 		n, _ := strconv.ParseInt(string(raw), 10, 64)
 		ix.applied.Store(n)
 	}
 	return ix, nil
 }
 
-func (ix *Index) create() (bleve.Index, error) {
-	if err := os.RemoveAll(ix.dir); err != nil {
-		return nil, fmt.Errorf("search: removing old index %s: %w", ix.dir, err)
-	}
-	idx, err := bleve.New(ix.dir, newMapping())
+func (ix *Index) create() (*shards, error) {
+	idx, err := createShards(ix.dir, ix.shards)
 	if err != nil {
-		return nil, fmt.Errorf("search: creating index %s: %w", ix.dir, err)
+		return nil, err
 	}
-	if err := idx.SetInternal(keyMappingVersion, []byte(MappingVersion)); err != nil {
-		idx.Close()
+	if err := idx.setInternal(keyMappingVersion, []byte(MappingVersion)); err != nil {
+		idx.close()
 		return nil, err
 	}
 	ix.fresh = true
@@ -115,13 +117,13 @@ func (ix *Index) create() (bleve.Index, error) {
 }
 
 // Close closes the index.
-func (ix *Index) Close() error { return ix.idx.Close() }
+func (ix *Index) Close() error { return ix.idx.close() }
 
 // AppliedSeq is the last archive change the index holds.
 func (ix *Index) AppliedSeq() int64 { return ix.applied.Load() }
 
 // DocCount is the number of items in the index.
-func (ix *Index) DocCount() (uint64, error) { return ix.idx.DocCount() }
+func (ix *Index) DocCount() (uint64, error) { return ix.idx.docCount() }
 
 // CatchUp applies every archive change after AppliedSeq, in batches. A
 // fresh index is built whole instead.
@@ -161,22 +163,21 @@ func (ix *Index) CatchUp(ctx context.Context, src Source) error {
 		if err != nil {
 			return fmt.Errorf("search.CatchUp: %w", err)
 		}
-		b := ix.idx.NewBatch()
+		b := ix.idx.newBatch()
 		found := map[string]bool{}
 		for _, v := range items {
 			found[v.Key] = true
-			if err := b.Index(v.Key, document(v)); err != nil {
+			if err := b.index(v.Key, document(v)); err != nil {
 				return fmt.Errorf("search.CatchUp %s: %w", v.Key, err)
 			}
 		}
 		for _, k := range keys {
 			if !found[k] { // deleted, or gone since the change was written
-				b.Delete(k)
+				b.delete(k)
 			}
 		}
 		last := changes[len(changes)-1].Seq
-		b.SetInternal(keyAppliedSeq, []byte(strconv.FormatInt(last, 10)))
-		if err := ix.idx.Batch(b); err != nil {
+		if err := b.apply([]byte(strconv.FormatInt(last, 10))); err != nil {
 			return fmt.Errorf("search.CatchUp: %w", err)
 		}
 		ix.applied.Store(last)
@@ -194,33 +195,31 @@ func (ix *Index) Rebuild(ctx context.Context, src Source) error {
 		return err
 	}
 	if !ix.fresh {
-		ix.idx.Close()
+		ix.idx.close()
 		idx, err := ix.create()
 		if err != nil {
 			return err
 		}
 		ix.idx = idx
 	}
-	b := ix.idx.NewBatch()
+	b := ix.idx.newBatch()
 	n := 0
 	err = src.ForEachItem(ctx, func(v store.ItemView) error {
-		if err := b.Index(v.Key, document(v)); err != nil {
+		if err := b.index(v.Key, document(v)); err != nil {
 			return fmt.Errorf("%s: %w", v.Key, err)
 		}
 		n++
-		if b.Size() >= ix.batch {
-			if err := ix.idx.Batch(b); err != nil {
+		if b.size() >= ix.batch*ix.shards {
+			if err := b.apply(nil); err != nil {
 				return err
 			}
-			b.Reset()
 		}
 		return ctx.Err()
 	})
 	if err != nil {
 		return fmt.Errorf("search.Rebuild: %w", err)
 	}
-	b.SetInternal(keyAppliedSeq, []byte(strconv.FormatInt(seq, 10)))
-	if err := ix.idx.Batch(b); err != nil {
+	if err := b.apply([]byte(strconv.FormatInt(seq, 10))); err != nil {
 		return fmt.Errorf("search.Rebuild: %w", err)
 	}
 	ix.applied.Store(seq)

@@ -19,7 +19,7 @@ import (
 
 // MappingVersion changes whenever the mapping or the document built for an
 // item changes; an index of another version is rebuilt from the database.
-const MappingVersion = "5"
+const MappingVersion = "6"
 
 // Field names of an item document.
 const (

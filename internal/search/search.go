@@ -110,7 +110,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		sr.AddFacet("topic", bleve.NewFacetRequest(fTopics, 30))
 		sr.AddFacet("year", bleve.NewFacetRequest(fYear, 40))
 	}
-	res, err := ix.idx.SearchInContext(ctx, sr)
+	res, err := ix.idx.search(ctx, sr)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
@@ -288,7 +288,7 @@ func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) 
 	idq := bleve.NewDocIDQuery([]string{key})
 	sr := bleve.NewSearchRequestOptions(idq, 1, 0, false)
 	sr.Fields = []string{fTopics, fCouncilL}
-	res, err := ix.idx.SearchInContext(ctx, sr)
+	res, err := ix.idx.search(ctx, sr)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +310,7 @@ func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) 
 	rr := bleve.NewSearchRequestOptions(b, n, 0, false)
 	rr.Fields = storedFields
 	rr.SortBy([]string{"-" + fDate, "_id"})
-	out, err := ix.idx.SearchInContext(ctx, rr)
+	out, err := ix.idx.search(ctx, rr)
 	if err != nil {
 		return nil, err
 	}

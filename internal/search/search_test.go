@@ -379,9 +379,16 @@ func TestReopenAndRebuild(t *testing.T) {
 	}
 	ix.Close()
 	// A corrupt index is rebuilt from the database.
-	entries, _ := os.ReadDir(filepath.Join(dir, "index"))
-	for _, e := range entries {
-		os.WriteFile(filepath.Join(dir, "index", e.Name()), []byte("garbage"), 0o644)
+	corrupted := 0
+	filepath.WalkDir(filepath.Join(dir, "index"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			corrupted++
+			return os.WriteFile(p, []byte("garbage"), 0o644)
+		}
+		return nil
+	})
+	if corrupted == 0 {
+		t.Fatal("no index files to corrupt")
 	}
 	ix, err = search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet})
 	if err != nil {

@@ -1,0 +1,132 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/blevesearch/bleve/v2"
+	"golang.org/x/sync/errgroup"
+)
+
+// The index is split into shards, one per core by default: a search runs
+// on every shard at once (a Bleve index alias) and the results merge, so
+// a query's work is spread over the cores. An item lives in the shard its
+// key hashes to. Index-wide facts (mapping version, applied sequence) are
+// kept in shard 0.
+
+type shards struct {
+	parts []bleve.Index
+	alias bleve.IndexAlias
+}
+
+func shardDir(dir string, i int) string { return filepath.Join(dir, "shard-"+strconv.Itoa(i)) }
+
+// openShards opens n shards under dir; any missing or unreadable shard is
+// an error (the caller then recreates them all).
+func openShards(dir string, n int) (*shards, error) {
+	s := &shards{}
+	for i := 0; i < n; i++ {
+		idx, err := bleve.Open(shardDir(dir, i))
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.parts = append(s.parts, idx)
+	}
+	if _, err := os.Stat(shardDir(dir, n)); err == nil {
+		s.close()
+		return nil, fmt.Errorf("index has more than %d shards", n)
+	}
+	s.alias = bleve.NewIndexAlias(s.parts...)
+	return s, nil
+}
+
+func createShards(dir string, n int) (*shards, error) {
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("search: removing old index %s: %w", dir, err)
+	}
+	s := &shards{}
+	for i := 0; i < n; i++ {
+		idx, err := bleve.New(shardDir(dir, i), newMapping())
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("search: creating index %s: %w", dir, err)
+		}
+		s.parts = append(s.parts, idx)
+	}
+	s.alias = bleve.NewIndexAlias(s.parts...)
+	return s, nil
+}
+
+func (s *shards) close() error {
+	var first error
+	for _, p := range s.parts {
+		if err := p.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (s *shards) of(key string) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(len(s.parts)))
+}
+
+func (s *shards) getInternal(k []byte) ([]byte, error) { return s.parts[0].GetInternal(k) }
+func (s *shards) setInternal(k, v []byte) error        { return s.parts[0].SetInternal(k, v) }
+func (s *shards) docCount() (uint64, error)            { return s.alias.DocCount() }
+func (s *shards) search(ctx context.Context, r *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	return s.alias.SearchInContext(ctx, r)
+}
+
+// shardBatch is one batch per shard, applied together.
+type shardBatch struct {
+	s     *shards
+	parts []*bleve.Batch
+	n     int
+}
+
+func (s *shards) newBatch() *shardBatch {
+	b := &shardBatch{s: s}
+	for _, p := range s.parts {
+		b.parts = append(b.parts, p.NewBatch())
+	}
+	return b
+}
+
+func (b *shardBatch) index(key string, doc any) error {
+	b.n++
+	return b.parts[b.s.of(key)].Index(key, doc)
+}
+func (b *shardBatch) delete(key string) { b.n++; b.parts[b.s.of(key)].Delete(key) }
+func (b *shardBatch) size() int         { return b.n }
+
+// apply writes every shard's batch (in parallel), then records the
+// sequence in shard 0. A crash in between leaves the sequence behind the
+// documents, and re-applying changes is harmless.
+func (b *shardBatch) apply(seq []byte) error {
+	var g errgroup.Group
+	for i, p := range b.s.parts {
+		if b.parts[i].Size() == 0 {
+			continue
+		}
+		g.Go(func() error { return p.Batch(b.parts[i]) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, pb := range b.parts {
+		pb.Reset()
+	}
+	b.n = 0
+	if seq != nil {
+		return b.s.setInternal(keyAppliedSeq, seq)
+	}
+	return nil
+}
