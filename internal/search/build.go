@@ -169,12 +169,27 @@ func (ix *Index) exactPhrase(words []string) bq.Query {
 	title := bleve.NewMatchPhraseQuery(text)
 	title.SetField(fTitleExact)
 	title.SetBoost(titleBoost)
-	body := bleve.NewMatchPhraseQuery(text)
-	body.SetField(fBodyExact)
-	if len(words) > 1 {
-		body.SetField(fBodyPairs)
+	if len(words) == 1 {
+		body := bleve.NewMatchPhraseQuery(text)
+		body.SetField(fBodyExact)
+		return bleve.NewDisjunctionQuery(title, body)
 	}
-	return bleve.NewDisjunctionQuery(title, body)
+	return bleve.NewDisjunctionQuery(title, bleve.NewPhraseQuery(pairTerms(words), fBodyPairs))
+}
+
+// pairTerms are the word pairs of a phrase at their positions, with every
+// other pair left open ("") where its two words are already covered by its
+// neighbours: "it was noted that" is "it was", _, "noted that". Fewer
+// posting lists to walk, the same exact match.
+func pairTerms(words []string) []string {
+	n := len(words) - 1 // pairs
+	terms := make([]string, n)
+	for i := 0; i < n; i++ {
+		if i%2 == 0 || i == n-1 {
+			terms[i] = words[i] + " " + words[i+1]
+		}
+	}
+	return terms
 }
 
 func keywordQuery(field, value string) bq.Query {
