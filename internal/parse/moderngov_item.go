@@ -53,6 +53,11 @@ func parseModernGovItem(in Input, text string) (*archive.Meeting, error) {
 	if sub := itemPageTitle.FindStringSubmatch(firstLine(blocks[0])); sub != nil && sub[1] != "" {
 		it.Title = sub[1]
 	}
+	// An issue-history page lists the issue at several meetings: reading
+	// it as one item would mix meetings and dates, so refuse it plainly.
+	if n := countMeetingLines(blocks); n > 1 {
+		return nil, fmt.Errorf("%w: an issue page listing %d meetings (only single-meeting item pages are read)", archive.ErrNoMeeting, n)
+	}
 	var agenda, minutes []string
 	inMinutes := false
 	for _, b := range blocks[1:] {
@@ -121,4 +126,14 @@ func dateFromDMY(d, mo, y string) (string, bool) {
 		return "", false
 	}
 	return normalise.Date(d + " " + months[n] + " " + y)
+}
+
+func countMeetingLines(blocks []string) int {
+	n := 0
+	for _, b := range blocks {
+		if meetingLine.MatchString(normalise.Line(b)) {
+			n++
+		}
+	}
+	return n
 }

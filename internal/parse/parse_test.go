@@ -110,7 +110,8 @@ func trim(s string, n int) string {
 }
 
 func TestNoMeeting(t *testing.T) {
-	for _, body := range []string{"", "hello", "Dear resident,\n\nYour bins are collected on Tuesday.\n", "Agenda item\n"} {
+	issuePage := "Issue details\n\nHome to School Transport\n\nMeeting: 14/03/2023 - Cabinet (Item 5)\n\nDecision:\n\nApproved.\n\nMeeting: 10/01/2023 - Cabinet (Item 7)\n\nDecision:\n\nDeferred.\n"
+	for _, body := range []string{"", "hello", "Dear resident,\n\nYour bins are collected on Tuesday.\n", "Agenda item\n", issuePage} {
 		_, err := Parse(Input{Name: "x", Body: []byte(body)}, "")
 		if !errors.Is(err, archive.ErrNoMeeting) {
 			t.Errorf("Parse(%q) error %v, want ErrNoMeeting", body, err)
