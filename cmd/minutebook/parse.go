@@ -42,7 +42,7 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	enc.SetEscapeHTML(false)
 	failed := 0
 	for _, path := range fs.Args() {
-		m, err := extract.File(ctx, path, extract.Options{Format: *format, SourceURL: *sourceURL})
+		ms, err := extract.FileAll(ctx, path, extract.Options{Format: *format, SourceURL: *sourceURL})
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -51,8 +51,10 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			failed++
 			continue
 		}
-		if err := enc.Encode(m); err != nil {
-			return err
+		for _, m := range ms { // an issue page lists its item at several meetings
+			if err := enc.Encode(m); err != nil {
+				return err
+			}
 		}
 	}
 	if failed > 0 {

@@ -81,3 +81,13 @@ func TestUnknownFormatIsUsageError(t *testing.T) {
 		t.Errorf("exit %d, want 2", code)
 	}
 }
+
+func TestParseIssuePagePrintsEachMeeting(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"parse", "../../testdata/parse/issue-history.txt"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if n := strings.Count(strings.TrimSpace(stdout.String()), "\n") + 1; n != 2 {
+		t.Errorf("%d JSON lines, want one per meeting (2)", n)
+	}
+}

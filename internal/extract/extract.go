@@ -93,6 +93,23 @@ func isoToWords(d string) string {
 
 // File reads path (and its sidecar) and extracts its meeting.
 func File(ctx context.Context, path string, opts Options) (*archive.Meeting, error) {
+	ms, err := FileAll(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return one(path, ms)
+}
+
+func one(name string, ms []*archive.Meeting) (*archive.Meeting, error) {
+	if len(ms) != 1 {
+		return nil, fmt.Errorf("%s: holds %d meetings (an issue page); read it with FileAll", name, len(ms))
+	}
+	return ms[0], nil
+}
+
+// FileAll reads path (and its sidecar) and extracts every meeting in it:
+// one, except for issue pages that list an item at several meetings.
+func FileAll(ctx context.Context, path string, opts Options) ([]*archive.Meeting, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -114,7 +131,7 @@ func File(ctx context.Context, path string, opts Options) (*archive.Meeting, err
 	if err != nil {
 		return nil, err
 	}
-	return Bytes(ctx, path, body, meta, opts)
+	return BytesAll(ctx, path, body, meta, opts)
 }
 
 func unwrapPathErr(err error) error {
@@ -128,6 +145,15 @@ func unwrapPathErr(err error) error {
 // Bytes extracts the meeting in body; name is used as its source and in
 // errors.
 func Bytes(ctx context.Context, name string, body []byte, meta *Meta, opts Options) (*archive.Meeting, error) {
+	ms, err := BytesAll(ctx, name, body, meta, opts)
+	if err != nil {
+		return nil, err
+	}
+	return one(name, ms)
+}
+
+// BytesAll extracts every meeting in body.
+func BytesAll(ctx context.Context, name string, body []byte, meta *Meta, opts Options) ([]*archive.Meeting, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -137,11 +163,8 @@ func Bytes(ctx context.Context, name string, body []byte, meta *Meta, opts Optio
 	if parse.IsBinary(body) {
 		return nil, fmt.Errorf("%s: binary file, not minutes text, HTML or PDF", name)
 	}
-	m, err := parse.Parse(parse.Input{Name: name, Body: body, ContentType: opts.ContentType}, opts.Format)
+	ms, err := parse.ParseAll(parse.Input{Name: name, Body: body, ContentType: opts.ContentType}, opts.Format)
 	if err != nil {
-		if errors.Is(err, archive.ErrNoMeeting) {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	reg := opts.Registry
@@ -152,8 +175,16 @@ func Bytes(ctx context.Context, name string, body []byte, meta *Meta, opts Optio
 	if tagger == nil {
 		tagger = topic.Default()
 	}
+	for _, m := range ms {
+		complete(m, meta, opts.SourceURL, reg, tagger)
+	}
+	return ms, nil
+}
 
-	m.SourceURL = opts.SourceURL
+// complete applies the sidecar, resolves the council and committee slugs
+// and tags topics.
+func complete(m *archive.Meeting, meta *Meta, sourceURL string, reg *councils.Registry, tagger *topic.Tagger) {
+	m.SourceURL = sourceURL
 	if meta != nil {
 		if meta.SourceURL != "" {
 			m.SourceURL = meta.SourceURL
@@ -193,5 +224,4 @@ func Bytes(ctx context.Context, name string, body []byte, meta *Meta, opts Optio
 	for i := range m.Items {
 		m.Items[i].Topics = tagger.Tag(m.Items[i])
 	}
-	return m, nil
 }

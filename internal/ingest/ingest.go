@@ -147,8 +147,12 @@ func FS(ctx context.Context, st *store.Store, fsys fs.FS, prefix string, opts Op
 	return sum, nil
 }
 
-func record(ctx context.Context, sum *Summary, st *store.Store, path string, res store.SaveResult, err error, p Progress) error {
+func record(ctx context.Context, sum *Summary, st *store.Store, path string, results []store.SaveResult, err error, p Progress) error {
 	sum.Documents++
+	var res store.SaveResult
+	if len(results) > 0 {
+		res = results[len(results)-1]
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -157,7 +161,9 @@ func record(ctx context.Context, sum *Summary, st *store.Store, path string, res
 		// Note the failure; what this source stored before stays as it was.
 		_ = st.RecordFailure(ctx, store.Source{Location: path}, err.Error())
 	} else {
-		sum.add(res)
+		for _, r := range results {
+			sum.add(r)
+		}
 	}
 	if p != nil {
 		p.Done(path, res, err)
@@ -165,31 +171,46 @@ func record(ctx context.Context, sum *Summary, st *store.Store, path string, res
 	return nil
 }
 
-// one extracts and stores one document.
-func one(ctx context.Context, st *store.Store, loc string, opts extract.Options, body, sidecar func() ([]byte, error)) (store.SaveResult, error) {
+// one extracts and stores one document: usually one meeting; an issue
+// page gives one per meeting it lists, each stored as its own source
+// ("page#2") so each is idempotent on its own.
+func one(ctx context.Context, st *store.Store, loc string, opts extract.Options, body, sidecar func() ([]byte, error)) ([]store.SaveResult, error) {
 	b, err := body()
 	if err != nil {
-		return store.SaveResult{}, fmt.Errorf("%s: cannot read: %w", loc, err)
+		return nil, fmt.Errorf("%s: cannot read: %w", loc, err)
 	}
 	sb, err := sidecar()
 	if err != nil {
-		return store.SaveResult{}, fmt.Errorf("%s: cannot read sidecar: %w", loc, err)
+		return nil, fmt.Errorf("%s: cannot read sidecar: %w", loc, err)
 	}
 	var meta *extract.Meta
 	if sb != nil {
 		if meta, err = extract.DecodeMeta(extract.SidecarPath(loc), sb); err != nil {
-			return store.SaveResult{}, err
+			return nil, err
 		}
 	}
-	m, err := extract.Bytes(ctx, loc, b, meta, opts)
+	ms, err := extract.BytesAll(ctx, loc, b, meta, opts)
 	if err != nil {
-		return store.SaveResult{}, err
+		return nil, err
 	}
 	// The sidecar is part of the source: changing it must re-ingest.
 	h := sha256.New()
 	h.Write(b)
 	h.Write(sb)
-	return st.SaveMeeting(ctx, m, store.Source{Location: loc, SourceURL: m.SourceURL, SHA256: hex.EncodeToString(h.Sum(nil))})
+	sum := hex.EncodeToString(h.Sum(nil))
+	var out []store.SaveResult
+	for i, m := range ms {
+		src := store.Source{Location: loc, SourceURL: m.SourceURL, SHA256: sum}
+		if len(ms) > 1 {
+			src.Location = fmt.Sprintf("%s#%d", loc, i+1)
+		}
+		res, err := st.SaveMeeting(ctx, m, src)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
 }
 
 func readIfExists(p string) ([]byte, error) {

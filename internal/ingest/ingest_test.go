@@ -457,3 +457,31 @@ func TestChangeSequence(t *testing.T) {
 		t.Errorf("paging after %d: %+v", changes[5].Seq, page)
 	}
 }
+
+// TestIssuePageGivesAMeetingPerListing: an issue page lists its item at
+// two meetings; both are stored, and re-ingesting changes nothing.
+func TestIssuePageGivesAMeetingPerListing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	page := filepath.Join(dir, "issue.txt")
+	b, err := os.ReadFile("../../testdata/parse/issue-history.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(page, b, 0o644)
+	os.WriteFile(page+".meta.json", []byte(`{"council": "Worcestershire County Council"}`), 0o644)
+	st := openStore(t)
+	sum := ingestPaths(t, st, page)
+	if sum.MeetingsNew != 2 || sum.ItemsNew != 2 {
+		t.Errorf("summary %s", sum)
+	}
+	seq, _ := st.LastSeq(ctx)
+	again := ingestPaths(t, st, page)
+	if now, _ := st.LastSeq(ctx); now != seq || again.MeetingsNew+again.MeetingsUpdated != 0 {
+		t.Errorf("re-ingest changed things: %s", again)
+	}
+	cms, _ := st.Committees(ctx, "worcestershire")
+	if len(cms) != 2 {
+		t.Errorf("committees %+v", cms)
+	}
+}

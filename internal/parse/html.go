@@ -27,12 +27,12 @@ import (
 
 func init() {
 	Register(Format{Name: "moderngov-html", Sniff: sniffMGHTML(false), Parse: parseMGHTML(false)})
-	Register(Format{Name: "moderngov-item-html", Sniff: sniffMGHTML(true), Parse: parseMGHTML(true)})
+	Register(Format{Name: "moderngov-item-html", Sniff: sniffMGHTML(true), Parse: parseMGHTML(true), ParseAll: parseMGItemsHTML})
 }
 
 var (
 	mgMarker   = regexp.MustCompile(`(?i)class\s*=\s*"?[^">]*\bmg(?:MainTitleTxt|SubTitleTxt|ItemTable|AiTitleTxt|WordPara|SubItemTitleTxt)\b`)
-	itemPageH1 = regexp.MustCompile(`(?is)<h1[^>]*mgMainTitleTxt[^>]*>\s*(?:Agenda item|Decision details|Issue details)`)
+	itemPageH1 = regexp.MustCompile(`(?is)<h1[^>]*mgMainTitleTxt[^>]*>\s*(?:Agenda item|Decision details|Issue details|Issue - items at meetings)`)
 	titleTag   = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 	// "Agenda for Cabinet on Tuesday, 14th March, 2023, 10.00 am - Anytown Council"
 	titleCouncil = regexp.MustCompile(`\s[-|–]\s*((?:The )?[A-Z][\pL'’&. -]*?\bCouncil)\s*$`)
@@ -59,15 +59,10 @@ func sniffMGHTML(itemPage bool) func(Input, string) int {
 
 func parseMGHTML(itemPage bool) func(Input, string) (*archive.Meeting, error) {
 	return func(in Input, _ string) (*archive.Meeting, error) {
-		r, err := charset.NewReader(bytes.NewReader(in.Body), in.ContentType)
+		doc, text, err := renderHTML(in)
 		if err != nil {
-			r = bytes.NewReader(in.Body)
+			return nil, err
 		}
-		doc, err := html.Parse(io.LimitReader(r, 64<<20))
-		if err != nil {
-			return nil, fmt.Errorf("%w: HTML: %v", archive.ErrNoMeeting, err)
-		}
-		text := renderContent(doc)
 		var m *archive.Meeting
 		if itemPage {
 			m, err = parseModernGovItem(in, text)
@@ -77,13 +72,47 @@ func parseMGHTML(itemPage bool) func(Input, string) (*archive.Meeting, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t := findTitle(doc); t != "" {
-			if sub := titleCouncil.FindStringSubmatch(t); sub != nil {
-				m.Council = sub[1]
-			}
-		}
+		m.Council = titleCouncilOf(doc)
 		return m, nil
 	}
+}
+
+// parseMGItemsHTML reads item pages, including issue pages that list the
+// item at several meetings.
+func parseMGItemsHTML(in Input, _ string) ([]*archive.Meeting, error) {
+	doc, text, err := renderHTML(in)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := parseModernGovItems(in, text)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		m.Council = titleCouncilOf(doc)
+	}
+	return ms, nil
+}
+
+func renderHTML(in Input) (*html.Node, string, error) {
+	r, err := charset.NewReader(bytes.NewReader(in.Body), in.ContentType)
+	if err != nil {
+		r = bytes.NewReader(in.Body)
+	}
+	doc, err := html.Parse(io.LimitReader(r, 64<<20))
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: HTML: %v", archive.ErrNoMeeting, err)
+	}
+	return doc, renderContent(doc), nil
+}
+
+// titleCouncilOf reads the council ModernGov names at the end of the page
+// title ("… - Anytown Council"); "" when it names none.
+func titleCouncilOf(doc *html.Node) string {
+	if sub := titleCouncil.FindStringSubmatch(findTitle(doc)); sub != nil {
+		return sub[1]
+	}
+	return ""
 }
 
 func findTitle(n *html.Node) string {

@@ -16,11 +16,11 @@ import (
 // decision (ieDecisionDetails.aspx).
 
 func init() {
-	Register(Format{Name: "moderngov-item", Sniff: sniffModernGovItem, Parse: parseModernGovItem})
+	Register(Format{Name: "moderngov-item", Sniff: sniffModernGovItem, Parse: parseModernGovItem, ParseAll: parseModernGovItems})
 }
 
 var (
-	itemPageTitle = regexp.MustCompile(`(?i)^(?:Agenda item|Decision details|Issue details)(?:\s*[-–]\s*(.*))?$`)
+	itemPageTitle = regexp.MustCompile(`(?i)^(?:Agenda item|Decision details|Issue details|Issue - items at meetings)(?:\s*[-–]\s*(.*))?$`)
 	// "Meeting: 06/09/2022 - Children and Families Overview and Scrutiny Committee (Item 15)"
 	meetingLine = regexp.MustCompile(`(?i)^Meeting:\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*[-–]\s*(.+?)(?:\s*\(Item\s+([^)]+)\))?\s*$`)
 	// Decision details pages.
@@ -43,7 +43,45 @@ func sniffModernGovItem(in Input, text string) int {
 }
 
 func parseModernGovItem(in Input, text string) (*archive.Meeting, error) {
+	return itemFromBlocks(splitBlocks(text))
+}
+
+// parseModernGovItems reads an issue page ("Issue - items at meetings"),
+// which lists the same issue at several meetings: one meeting, with this
+// item, per "Meeting:" line. The page's title is every item's title.
+func parseModernGovItems(in Input, text string) ([]*archive.Meeting, error) {
 	blocks := splitBlocks(text)
+	var starts []int
+	for i, b := range blocks {
+		if meetingLine.MatchString(normalise.Line(b)) {
+			starts = append(starts, i)
+		}
+	}
+	if len(starts) <= 1 {
+		m, err := itemFromBlocks(blocks)
+		if err != nil {
+			return nil, err
+		}
+		return []*archive.Meeting{m}, nil
+	}
+	head := blocks[:starts[0]]
+	var out []*archive.Meeting
+	for k, s := range starts {
+		end := len(blocks)
+		if k+1 < len(starts) {
+			end = starts[k+1]
+		}
+		seg := append(append([]string{}, head...), blocks[s:end]...)
+		m, err := itemFromBlocks(seg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func itemFromBlocks(blocks []string) (*archive.Meeting, error) {
 	if len(blocks) < 2 {
 		return nil, fmt.Errorf("%w: item page has no title", archive.ErrNoMeeting)
 	}
@@ -52,11 +90,6 @@ func parseModernGovItem(in Input, text string) (*archive.Meeting, error) {
 	isDecision := strings.HasPrefix(strings.ToLower(blocks[0]), "decision")
 	if sub := itemPageTitle.FindStringSubmatch(firstLine(blocks[0])); sub != nil && sub[1] != "" {
 		it.Title = sub[1]
-	}
-	// An issue-history page lists the issue at several meetings: reading
-	// it as one item would mix meetings and dates, so refuse it plainly.
-	if n := countMeetingLines(blocks); n > 1 {
-		return nil, fmt.Errorf("%w: an issue page listing %d meetings (only single-meeting item pages are read)", archive.ErrNoMeeting, n)
 	}
 	var agenda, minutes []string
 	inMinutes := false
@@ -87,6 +120,8 @@ func parseModernGovItem(in Input, text string) (*archive.Meeting, error) {
 			}
 		case minutesLabel.MatchString(b):
 			inMinutes = true
+			// What follows "Decision:" is the decision itself.
+			isDecision = isDecision || strings.HasPrefix(strings.ToLower(b), "decision") || strings.HasPrefix(strings.ToLower(b), "record of decision")
 			if rest, _ := splitLabel(b); rest != "" {
 				minutes = append(minutes, rest)
 			}
@@ -104,7 +139,9 @@ func parseModernGovItem(in Input, text string) (*archive.Meeting, error) {
 	it.AgendaText = strings.Join(agenda, "\n\n")
 	it.Text = strings.Join(minutes, "\n\n")
 	if isDecision && it.Text != "" {
-		it.Resolutions = []string{normalise.Paragraphs(it.Text)}
+		if it.Resolutions = normalise.Resolutions(it.Text); it.Resolutions == nil {
+			it.Resolutions = []string{normalise.Paragraphs(it.Text)}
+		}
 	}
 	if it.Title == "" && it.Text == "" {
 		return nil, fmt.Errorf("%w: item page has neither title nor minutes", archive.ErrNoMeeting)
@@ -126,14 +163,4 @@ func dateFromDMY(d, mo, y string) (string, bool) {
 		return "", false
 	}
 	return normalise.Date(d + " " + months[n] + " " + y)
-}
-
-func countMeetingLines(blocks []string) int {
-	n := 0
-	for _, b := range blocks {
-		if meetingLine.MatchString(normalise.Line(b)) {
-			n++
-		}
-	}
-	return n
 }

@@ -33,6 +33,9 @@ type Format struct {
 	// Parse extracts the meeting. It returns archive.ErrNoMeeting (wrapped)
 	// when the document holds nothing it recognises.
 	Parse func(in Input, text string) (*archive.Meeting, error)
+	// ParseAll, when set, reads documents that hold several meetings (an
+	// issue page lists one agenda item at each meeting that took it).
+	ParseAll func(in Input, text string) ([]*archive.Meeting, error)
 }
 
 var formats = map[string]Format{}
@@ -59,8 +62,21 @@ func Formats() []string {
 var ErrUnknownFormat = errors.New("unknown format")
 
 // Parse reads in with the named format, or the best-sniffing one when
-// format is "".
+// format is "". A document holding several meetings is an error here: use
+// ParseAll.
 func Parse(in Input, format string) (*archive.Meeting, error) {
+	ms, err := ParseAll(in, format)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) != 1 {
+		return nil, fmt.Errorf("the document holds %d meetings; read it with ParseAll", len(ms))
+	}
+	return ms[0], nil
+}
+
+// ParseAll reads every meeting in a document: one for most formats.
+func ParseAll(in Input, format string) ([]*archive.Meeting, error) {
 	text := Decode(in.Body, in.ContentType)
 	var f Format
 	if format != "" {
@@ -79,17 +95,28 @@ func Parse(in Input, format string) (*archive.Meeting, error) {
 			return nil, archive.ErrNoMeeting
 		}
 	}
-	m, err := f.Parse(in, text)
-	if err != nil {
-		return nil, err
+	var ms []*archive.Meeting
+	if f.ParseAll != nil {
+		var err error
+		if ms, err = f.ParseAll(in, text); err != nil {
+			return nil, err
+		}
+	} else {
+		m, err := f.Parse(in, text)
+		if err != nil {
+			return nil, err
+		}
+		ms = []*archive.Meeting{m}
 	}
-	m.Format = f.Name
-	m.Source = in.Name
-	if m.Council == "" {
-		m.Council = statedCouncil(text)
+	for _, m := range ms {
+		m.Format = f.Name
+		m.Source = in.Name
+		if m.Council == "" {
+			m.Council = statedCouncil(text)
+		}
+		finish(m)
 	}
-	finish(m)
-	return m, nil
+	return ms, nil
 }
 
 // councilLine is a line that is nothing but a council's name, as printed

@@ -110,8 +110,7 @@ func trim(s string, n int) string {
 }
 
 func TestNoMeeting(t *testing.T) {
-	issuePage := "Issue details\n\nHome to School Transport\n\nMeeting: 14/03/2023 - Cabinet (Item 5)\n\nDecision:\n\nApproved.\n\nMeeting: 10/01/2023 - Cabinet (Item 7)\n\nDecision:\n\nDeferred.\n"
-	for _, body := range []string{"", "hello", "Dear resident,\n\nYour bins are collected on Tuesday.\n", "Agenda item\n", issuePage} {
+	for _, body := range []string{"", "hello", "Dear resident,\n\nYour bins are collected on Tuesday.\n", "Agenda item\n"} {
 		_, err := Parse(Input{Name: "x", Body: []byte(body)}, "")
 		if !errors.Is(err, archive.ErrNoMeeting) {
 			t.Errorf("Parse(%q) error %v, want ErrNoMeeting", body, err)
@@ -198,5 +197,32 @@ func BenchmarkParseSeeds(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestIssuePage: an issue page lists one item at each meeting that took
+// it; each becomes a meeting of its own.
+func TestIssuePage(t *testing.T) {
+	in := Input{Name: "issue", Body: read(t, "../../testdata/parse/issue-history.txt")}
+	ms, err := ParseAll(in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 {
+		t.Fatalf("%d meetings, want 2", len(ms))
+	}
+	for i, want := range []struct{ committee, date, number, text string }{
+		{"Children and Young People Scrutiny Committee", "2023-01-10", "7", "The Committee considered the draft"},
+		{"Cabinet", "2023-03-14", "5", "That the Home to School Transport Policy"},
+	} {
+		m := ms[i]
+		it := m.Items[0]
+		if m.Committee != want.committee || m.Date != want.date || it.Number != want.number ||
+			it.Title != "Home to School Transport Policy 2023/24" || !strings.HasPrefix(it.Text, want.text) || len(it.Resolutions) != 1 {
+			t.Errorf("meeting %d: %q %q item %q %q %.40q %v", i+1, m.Committee, m.Date, it.Number, it.Title, it.Text, it.Resolutions)
+		}
+	}
+	if _, err := Parse(in, ""); err == nil || !strings.Contains(err.Error(), "2 meetings") {
+		t.Errorf("Parse of a two-meeting page: %v", err)
 	}
 }
