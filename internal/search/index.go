@@ -34,6 +34,9 @@ type Options struct {
 	Logger    *slog.Logger // nil: slog.Default()
 	BatchSize int          // documents per batch (default 500)
 	Shards    int          // index shards searched in parallel (default: one per core, at most 8)
+	// MaxPrefixTerms caps how many words one prefix ("educat*") may expand
+	// to (default 256): a wildcard storm is refused with a friendly message.
+	MaxPrefixTerms int
 }
 
 // Index is the search index of one node.
@@ -46,7 +49,8 @@ type Index struct {
 	applied atomic.Int64
 	th      *thesaurus
 	mu      sync.Mutex // one writer: CatchUp and Rebuild
-	fresh   bool       // created empty: needs a full build
+	maxPre  int
+	fresh   bool // created empty: needs a full build
 }
 
 var (
@@ -67,7 +71,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th, shards: opts.Shards}
+	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th, shards: opts.Shards, maxPre: opts.MaxPrefixTerms}
+	if ix.maxPre <= 0 {
+		ix.maxPre = 256
+	}
 	if ix.batch <= 0 {
 		ix.batch = 500
 	}

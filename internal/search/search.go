@@ -74,6 +74,9 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	}
 	var q bq.Query = bleve.NewMatchAllQuery()
 	if node != nil {
+		if err := ix.checkPrefixes(node); err != nil {
+			return nil, err
+		}
 		q = ix.build(node)
 	}
 	q, err = withFilters(q, req)
@@ -443,4 +446,40 @@ func cutAt(text string, start, width int) string {
 
 func isWordByte(b byte) bool {
 	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
+
+// checkPrefixes refuses prefixes that would expand to too many words.
+func (ix *Index) checkPrefixes(n query.Node) error {
+	switch n := n.(type) {
+	case query.Term:
+		if !n.Prefix {
+			return nil
+		}
+		field := fBodyExact
+		if n.Field == "title" {
+			field = fTitleExact
+		}
+		count, err := ix.idx.prefixTerms(field, strings.ToLower(n.Text), ix.maxPre)
+		if err != nil {
+			return err
+		}
+		if count > ix.maxPre {
+			return &query.SyntaxError{Msg: fmt.Sprintf("“%s*” matches more than %d different words: type more of the word.", n.Text, ix.maxPre)}
+		}
+	case query.And:
+		for _, c := range n.Children {
+			if err := ix.checkPrefixes(c); err != nil {
+				return err
+			}
+		}
+	case query.Or:
+		for _, c := range n.Children {
+			if err := ix.checkPrefixes(c); err != nil {
+				return err
+			}
+		}
+	case query.Not:
+		return ix.checkPrefixes(n.Child)
+	}
+	return nil
 }

@@ -422,3 +422,24 @@ func TestRelated(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefixExpansionIsCapped(t *testing.T) {
+	ctx := context.Background()
+	st, _ := sampleIndex(t)
+	ix, err := search.Open(ctx, filepath.Join(t.TempDir(), "index"), search.Options{Logger: quiet, MaxPrefixTerms: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.CatchUp(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := ix.Search(ctx, search.Request{Query: "safeguard*"}); err != nil || res.Total == 0 {
+		t.Errorf("narrow prefix: %v", err)
+	}
+	_, err = ix.Search(ctx, search.Request{Query: "con*"})
+	var se *query.SyntaxError
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "more than 3") {
+		t.Errorf("wide prefix: %v", err)
+	}
+}

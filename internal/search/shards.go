@@ -130,3 +130,31 @@ func (b *shardBatch) apply(seq []byte) error {
 	}
 	return nil
 }
+
+// prefixTerms counts the distinct words starting with prefix in field, up
+// to limit+1 (enough to tell that a limit is passed).
+func (s *shards) prefixTerms(field, prefix string, limit int) (int, error) {
+	seen := map[string]bool{}
+	for _, p := range s.parts {
+		d, err := p.FieldDictPrefix(field, []byte(prefix))
+		if err != nil {
+			return 0, err
+		}
+		for {
+			e, err := d.Next()
+			if err != nil || e == nil {
+				d.Close()
+				if err != nil {
+					return 0, err
+				}
+				break
+			}
+			seen[e.Term] = true
+			if len(seen) > limit {
+				d.Close()
+				return len(seen), nil
+			}
+		}
+	}
+	return len(seen), nil
+}
