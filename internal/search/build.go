@@ -5,6 +5,8 @@ import (
 	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/minutebook/minutebook/internal/normalise"
@@ -57,6 +59,9 @@ func (ix *Index) and(children []query.Node) bq.Query {
 			must = append(must, bleve.NewDisjunctionQuery(append(ix.conceptQueries(c), bleve.NewConjunctionQuery(all...))...))
 			i += run - 1
 			continue
+		}
+		if t, ok := children[i].(query.Term); ok && isStopTerm(t) {
+			continue // the analyser drops it: requiring it would match nothing
 		}
 		if not, ok := children[i].(query.Not); ok {
 			mustNot = append(mustNot, ix.build(not.Child))
@@ -190,6 +195,82 @@ func pairTerms(words []string) []string {
 		}
 	}
 	return terms
+}
+
+// englishStop is the stop list of the English analyser of the prose fields.
+var englishStop = func() analysis.TokenMap {
+	m := analysis.NewTokenMap()
+	if err := m.LoadBytes(en.EnglishStopWords); err != nil {
+		panic(err)
+	}
+	return m
+}()
+
+// isStopTerm reports whether t is a plain word the English analyser drops.
+func isStopTerm(t query.Term) bool {
+	if t.Field != "" || t.Prefix {
+		return false
+	}
+	words := phraseWords(t.Text)
+	for _, w := range words {
+		if !englishStop[w] {
+			return false
+		}
+	}
+	return len(words) > 0
+}
+
+// exactStopWords rewrites a query whose plain words are all stop words
+// ("the", "it was") so each is matched as typed on the unstemmed fields:
+// the English analyser drops them, which would find nothing at all. In a
+// query with other words they stay dropped, as in any search engine.
+func exactStopWords(n query.Node) query.Node {
+	allStop, found := true, false
+	var walk func(query.Node)
+	walk = func(n query.Node) {
+		switch n := n.(type) {
+		case query.Term:
+			if n.Field == "" && !n.Prefix {
+				found = true
+				allStop = allStop && isStopTerm(n)
+			}
+		case query.And:
+			for _, c := range n.Children {
+				walk(c)
+			}
+		case query.Or:
+			for _, c := range n.Children {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	if !found || !allStop {
+		return n
+	}
+	var rewrite func(query.Node) query.Node
+	rewrite = func(n query.Node) query.Node {
+		switch n := n.(type) {
+		case query.Term:
+			if n.Field == "" && !n.Prefix {
+				return query.Phrase{Words: phraseWords(n.Text)}
+			}
+		case query.And:
+			out := query.And{Children: make([]query.Node, len(n.Children))}
+			for i, c := range n.Children {
+				out.Children[i] = rewrite(c)
+			}
+			return out
+		case query.Or:
+			out := query.Or{Children: make([]query.Node, len(n.Children))}
+			for i, c := range n.Children {
+				out.Children[i] = rewrite(c)
+			}
+			return out
+		}
+		return n
+	}
+	return rewrite(n)
 }
 
 func keywordQuery(field, value string) bq.Query {

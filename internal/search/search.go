@@ -77,7 +77,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		if err := ix.checkPrefixes(node); err != nil {
 			return nil, err
 		}
-		q = ix.build(node)
+		q = ix.build(exactStopWords(node))
 	}
 	q, err = withFilters(q, req)
 	if err != nil {

@@ -443,3 +443,22 @@ func TestPrefixExpansionIsCapped(t *testing.T) {
 		t.Errorf("wide prefix: %v", err)
 	}
 }
+
+// A query of only stop words finds them as typed instead of nothing; in a
+// query with other words they are dropped as usual.
+func TestStopWordsOnly(t *testing.T) {
+	_, ix := sampleIndex(t)
+	the := search1(t, ix, search.Request{Query: "the"})
+	all := search1(t, ix, search.Request{Query: ""})
+	if the.Total == 0 || the.Total > all.Total {
+		t.Errorf(`"the" found %d of %d items`, the.Total, all.Total)
+	}
+	if r := search1(t, ix, search.Request{Query: "it was"}); r.Total == 0 {
+		t.Error(`"it was" found nothing`)
+	}
+	council := search1(t, ix, search.Request{Query: "council"})
+	theCouncil := search1(t, ix, search.Request{Query: "the council"})
+	if council.Total != theCouncil.Total {
+		t.Errorf(`"the council" found %d, "council" %d`, theCouncil.Total, council.Total)
+	}
+}
