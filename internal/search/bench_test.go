@@ -61,7 +61,8 @@ func benchIndex(b *testing.B, items int) *search.Index {
 		st.Close()
 		os.WriteFile(done, nil, 0o644)
 	}
-	ix, err := search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet})
+	// No result cache: every search in the benchmark does the full work.
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet, CacheSize: -1})
 	if err != nil {
 		b.Fatal(err)
 	}

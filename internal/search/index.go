@@ -37,6 +37,10 @@ type Options struct {
 	// MaxPrefixTerms caps how many words one prefix ("educat*") may expand
 	// to (default 256): a wildcard storm is refused with a friendly message.
 	MaxPrefixTerms int
+	// CacheSize is how many recent results are kept until the index
+	// changes (default 1024; negative: no cache, as the latency
+	// benchmarks run).
+	CacheSize int
 }
 
 // Index is the search index of one node.
@@ -51,6 +55,7 @@ type Index struct {
 	mu      sync.Mutex // one writer: CatchUp and Rebuild
 	maxPre  int
 	fresh   bool // created empty: needs a full build
+	cache   *resultCache
 }
 
 var (
@@ -72,6 +77,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 		return nil, err
 	}
 	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th, shards: opts.Shards, maxPre: opts.MaxPrefixTerms}
+	switch {
+	case opts.CacheSize == 0:
+		ix.cache = newResultCache(1024)
+	case opts.CacheSize > 0:
+		ix.cache = newResultCache(opts.CacheSize)
+	}
 	if ix.maxPre <= 0 {
 		ix.maxPre = 256
 	}
@@ -208,6 +219,7 @@ func (ix *Index) Rebuild(ctx context.Context, src Source) error {
 			return err
 		}
 		ix.idx = idx
+		writes.Add(1) // the empty index is a new state
 	}
 	b := ix.idx.newBatch()
 	n := 0

@@ -58,6 +58,7 @@ type Result struct {
 	Query  string
 	Total  uint64
 	Took   time.Duration
+	Cached bool // answered from the result cache (the index has not changed since)
 	Hits   []Hit
 	Facets map[string][]FacetValue // "council", "committee", "topic", "year"
 	Groups []Group
@@ -68,6 +69,19 @@ var storedFields = []string{fCouncilL, fCommitteeL, fTopics, fMeeting, fPath, fM
 // Search runs a request. A query the parser cannot read gives a
 // *query.SyntaxError whose message says what to fix.
 func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	key := ix.cache.key(req)
+	if r, ok := ix.cache.get(key, start); ok {
+		return r, nil
+	}
+	r, err := ix.search(ctx, req)
+	if err == nil {
+		ix.cache.add(key, r)
+	}
+	return r, err
+}
+
+func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 	node, err := query.Parse(req.Query, query.DefaultLimits)
 	if err != nil {
 		return nil, err

@@ -118,7 +118,9 @@ func (b *shardBatch) apply(seq []byte) error {
 		}
 		g.Go(func() error { return p.Batch(b.parts[i]) })
 	}
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	writes.Add(1) // after the write, so no search caches the old state as new
+	if err != nil {
 		return err
 	}
 	for _, pb := range b.parts {
