@@ -179,7 +179,7 @@ func (ix *Index) exactPhrase(words []string) bq.Query {
 		body.SetField(fBodyExact)
 		return bleve.NewDisjunctionQuery(title, body)
 	}
-	return bleve.NewDisjunctionQuery(title, bleve.NewPhraseQuery(pairTerms(words), fBodyPairs))
+	return bleve.NewDisjunctionQuery(title, &pairPhraseQuery{field: fBodyPairs, terms: pairTerms(words)})
 }
 
 // pairTerms are the word pairs of a phrase at their positions, with every

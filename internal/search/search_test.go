@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/minutebook/minutebook"
 	"github.com/minutebook/minutebook/internal/archive"
@@ -464,5 +465,52 @@ func TestStopWordsOnly(t *testing.T) {
 	theCouncil := search1(t, ix, search.Request{Query: "the council"})
 	if council.Total != theCouncil.Total {
 		t.Errorf(`"the council" found %d, "council" %d`, theCouncil.Total, council.Total)
+	}
+}
+
+// The pair-phrase matcher agrees with Bleve's own phrase search on every
+// phrase of two to seven words cut from the sample minutes, on phrases
+// whose words are all present but apart, and on repeated pairs.
+func TestPairPhraseAgreesWithBleve(t *testing.T) {
+	ctx := context.Background()
+	st, ix := sampleIndex(t)
+	var phrases [][]string
+	n := 0
+	err := st.ForEachItem(ctx, func(v store.ItemView) error {
+		words := strings.FieldsFunc(strings.ToLower(v.Text), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		})
+		for i := 0; i+7 <= len(words); i += 37 {
+			n++
+			phrases = append(phrases, words[i:i+2+n%6])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	phrases = append(phrases,
+		[]string{"it", "was", "noted", "that"},
+		[]string{"the", "council", "the"},
+		[]string{"of", "the", "report", "of", "the"},
+		[]string{"children", "the", "of"},
+		[]string{"noted", "the", "the", "noted"},
+	)
+	found := 0
+	for _, p := range phrases {
+		ours, bleves, err := search.PairPhraseAgainstBleve(ctx, ix, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ours != bleves {
+			t.Errorf("%q: pair phrase found %d, Bleve %d", strings.Join(p, " "), ours, bleves)
+		}
+		if ours > 0 {
+			found++
+		}
+	}
+	t.Logf("%d of %d phrases found", found, len(phrases))
+	if len(phrases) < 100 || found < len(phrases)*3/4 {
+		t.Errorf("only %d of %d phrases found anything: the test is not testing", found, len(phrases))
 	}
 }
