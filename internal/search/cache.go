@@ -17,26 +17,28 @@ var writes atomic.Int64
 // shared link) are answered without searching again until the index
 // changes.
 type resultCache struct {
-	lru *lru.Cache[string, *Result]
+	lru *lru.Cache[string, any]
 }
 
 func newResultCache(size int) *resultCache {
 	if size <= 0 {
 		return nil
 	}
-	c, err := lru.New[string, *Result](size)
+	c, err := lru.New[string, any](size)
 	if err != nil {
 		panic(err) // only for a non-positive size, excluded above
 	}
 	return &resultCache{lru: c}
 }
 
-// key identifies a request at the current index version.
-func (c *resultCache) key(req Request) string {
+// key identifies a request (any JSON-encodable value) at the current
+// index version.
+func (c *resultCache) key(kind string, req any) string {
 	b, _ := json.Marshal(struct {
 		V int64
-		R Request
-	}{writes.Load(), req})
+		K string
+		R any
+	}{writes.Load(), kind, req})
 	return string(b)
 }
 
@@ -46,17 +48,29 @@ func (c *resultCache) get(key string, start time.Time) (*Result, bool) {
 	if c == nil {
 		return nil, false
 	}
-	r, ok := c.lru.Get(key)
+	v, ok := c.lru.Get(key)
 	if !ok {
 		return nil, false
 	}
-	out := *r
+	out := *v.(*Result)
 	out.Cached = true
 	out.Took = time.Since(start)
 	return &out, true
 }
 
-func (c *resultCache) add(key string, r *Result) {
+// related returns cached related hits for key.
+func (c *resultCache) related(key string) ([]Hit, bool) {
+	if c == nil {
+		return nil, false
+	}
+	v, ok := c.lru.Get(key)
+	if !ok {
+		return nil, false
+	}
+	return v.([]Hit), true
+}
+
+func (c *resultCache) add(key string, r any) {
 	if c != nil {
 		c.lru.Add(key, r)
 	}

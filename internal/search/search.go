@@ -70,7 +70,7 @@ var storedFields = []string{fCouncilL, fCommitteeL, fTopics, fMeeting, fPath, fM
 // *query.SyntaxError whose message says what to fix.
 func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	start := time.Now()
-	key := ix.cache.key(req)
+	key := ix.cache.key("search", req)
 	if r, ok := ix.cache.get(key, start); ok {
 		return r, nil
 	}
@@ -317,6 +317,12 @@ func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) 
 	if len(topics) == 0 {
 		return nil, nil
 	}
+	// Items with the same topics in the same council share their related
+	// items: cached, an item page costs no search until the index changes.
+	ckey := ix.cache.key("related", []any{topics, council, n})
+	if hits, ok := ix.cache.related(ckey); ok {
+		return hits, nil
+	}
 	var tq []bq.Query
 	for _, t := range topics {
 		tq = append(tq, keywordQuery(fTopics, t))
@@ -335,6 +341,7 @@ func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) 
 	for _, dm := range out.Hits {
 		hits = append(hits, hitFrom(dm))
 	}
+	ix.cache.add(ckey, hits)
 	return hits, nil
 }
 
