@@ -35,6 +35,9 @@ CREATE TABLE fetched (
     content_type  TEXT NOT NULL DEFAULT '',
     fetched_at    TEXT NOT NULL DEFAULT '',
     checked_at    TEXT NOT NULL DEFAULT '',
+    -- what the site's listings say about the document (extract.Meta JSON),
+    -- for documents such as PDFs whose text may not say it
+    meta          TEXT NOT NULL DEFAULT '',
     -- gzip-compressed body. PostgreSQL: this column must be BYTEA.
     body          BLOB
 );

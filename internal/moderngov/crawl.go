@@ -2,6 +2,7 @@ package moderngov
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -241,7 +242,7 @@ func (r *run) minutes(ctx context.Context, j job, pageURL string, log *slog.Logg
 	page, err := r.getDoc(ctx, pageURL, KindMeeting)
 	switch {
 	case err == nil && hasMinutes.Match(page.Body):
-		if err := r.save(ctx, page, nil); err != nil {
+		if err := r.save(ctx, page); err != nil {
 			return "", err
 		}
 		seen := map[string]bool{}
@@ -283,7 +284,7 @@ func (r *run) item(ctx context.Context, itemURL string, log *slog.Logger) error 
 	if err != nil {
 		return err
 	}
-	return r.save(ctx, doc, nil)
+	return r.save(ctx, doc)
 }
 
 // printed stores the printed-minutes PDF the web service links, with the
@@ -313,25 +314,41 @@ func (r *run) printed(ctx context.Context, j job, log *slog.Logger) (string, err
 	if committee == "" {
 		committee = j.committee.Title
 	}
-	meta := &extract.Meta{Committee: committee, Date: m.Date}
+	// Kept with the document, so reparse reads it the same way.
+	meta, err := json.Marshal(extract.Meta{Committee: committee, Date: m.Date})
+	if err != nil {
+		return "", err
+	}
+	doc.Meta = string(meta)
+	if err := r.Store.SetFetchedMeta(ctx, doc.URL, doc.Meta); err != nil {
+		return "", err
+	}
 	log.Info("printed minutes", "url", pdfURL)
-	if err := r.save(ctx, doc, meta); err != nil {
+	if err := r.save(ctx, doc); err != nil {
 		return "", err
 	}
 	return doc.SHA256, nil
 }
 
 // save parses a fetched document and stores its meetings.
-func (r *run) save(ctx context.Context, f store.Fetched, meta *extract.Meta) error {
-	n, err := Ingest(ctx, r.Store, f, meta, r.opts.Registry)
+func (r *run) save(ctx context.Context, f store.Fetched) error {
+	n, err := Ingest(ctx, r.Store, f, r.opts.Registry)
 	r.stats.Documents += n
 	return err
 }
 
-// Ingest parses a kept document and stores its meetings, with the
-// document's URL as source; re-ingesting an unchanged document changes
-// nothing. It returns how many meetings it saved.
-func Ingest(ctx context.Context, st *store.Store, f store.Fetched, meta *extract.Meta, reg *councils.Registry) (int, error) {
+// Ingest parses a kept document (with what the listings said of it) and
+// stores its meetings, with the document's URL as source; re-ingesting an
+// unchanged document changes nothing. It returns how many meetings it
+// saved.
+func Ingest(ctx context.Context, st *store.Store, f store.Fetched, reg *councils.Registry) (int, error) {
+	var meta *extract.Meta
+	if f.Meta != "" {
+		var err error
+		if meta, err = extract.DecodeMeta(f.URL+" (listing)", []byte(f.Meta)); err != nil {
+			return 0, err
+		}
+	}
 	ms, err := extract.BytesAll(ctx, f.URL, f.Body, meta, extract.Options{SourceURL: f.URL, ContentType: f.ContentType, Registry: reg})
 	if err != nil {
 		return 0, err

@@ -381,3 +381,34 @@ func TestRevisitFindsNewMinutes(t *testing.T) {
 		t.Error("want two meetings of committee 101")
 	}
 }
+
+// Reparse reads every kept document again without a request; with the
+// parser unchanged the archive stays exactly as it was.
+func TestReparseKeptDocuments(t *testing.T) {
+	requirePDFToText(t)
+	ctx := context.Background()
+	srv := moderngovtest.New(t)
+	st := openStore(t)
+	if _, err := crawl(t, ctx, st, fastClient(1000), crawlOpts(srv)); err != nil {
+		t.Fatal(err)
+	}
+	before := export(t, st, srv)
+	seq, _ := st.LastSeq(ctx)
+	srv.Reset()
+	stats, err := moderngov.Reparse(ctx, st, nil, nil)
+	if err != nil || len(stats.Failures) > 0 {
+		t.Fatalf("reparse: %v %v", err, stats.Failures)
+	}
+	if stats.Documents != 5 { // two meeting pages (one agenda only), two item pages, one PDF
+		t.Errorf("reparsed %d documents, want 5", stats.Documents)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("reparse made %d requests", n)
+	}
+	if after := export(t, st, srv); after != before {
+		t.Errorf("reparse changed the archive: %s", firstDiff(after, before))
+	}
+	if after, _ := st.LastSeq(ctx); after != seq {
+		t.Errorf("change sequence moved from %d to %d", seq, after)
+	}
+}

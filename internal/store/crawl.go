@@ -218,6 +218,7 @@ type Fetched struct {
 	ContentType  string
 	FetchedAt    time.Time // when the body was last downloaded
 	CheckedAt    time.Time // when it was last confirmed current
+	Meta         string    // extract.Meta as JSON, when the listings said more than the text
 	Body         []byte    // uncompressed
 }
 
@@ -227,8 +228,8 @@ func (s *Store) GetFetched(ctx context.Context, url string) (Fetched, bool, erro
 	var fetched, checked string
 	var body []byte
 	err := s.db.QueryRowContext(ctx, `SELECT url, site, kind, etag, last_modified, sha256, status, content_type,
-		fetched_at, checked_at, body FROM fetched WHERE url = ?`, url).
-		Scan(&f.URL, &f.Site, &f.Kind, &f.ETag, &f.LastModified, &f.SHA256, &f.Status, &f.ContentType, &fetched, &checked, &body)
+		fetched_at, checked_at, meta, body FROM fetched WHERE url = ?`, url).
+		Scan(&f.URL, &f.Site, &f.Kind, &f.ETag, &f.LastModified, &f.SHA256, &f.Status, &f.ContentType, &fetched, &checked, &f.Meta, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Fetched{}, false, nil
 	}
@@ -257,13 +258,13 @@ func (s *Store) PutFetched(ctx context.Context, f Fetched) error {
 		return err
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO fetched (url, site, kind, etag, last_modified, sha256, status,
-		content_type, fetched_at, checked_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		content_type, fetched_at, checked_at, meta, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (url) DO UPDATE SET site = excluded.site, kind = excluded.kind, etag = excluded.etag,
 			last_modified = excluded.last_modified, sha256 = excluded.sha256, status = excluded.status,
 			content_type = excluded.content_type, fetched_at = excluded.fetched_at,
-			checked_at = excluded.checked_at, body = excluded.body`,
+			checked_at = excluded.checked_at, meta = excluded.meta, body = excluded.body`,
 		f.URL, f.Site, f.Kind, f.ETag, f.LastModified, f.SHA256, f.Status, f.ContentType,
-		stamp(f.FetchedAt), stamp(f.FetchedAt), buf.Bytes())
+		stamp(f.FetchedAt), stamp(f.FetchedAt), f.Meta, buf.Bytes())
 	if err != nil {
 		return fmt.Errorf("store.PutFetched %s: %w", f.URL, err)
 	}
@@ -275,6 +276,15 @@ func (s *Store) TouchFetched(ctx context.Context, url string, t time.Time) error
 	_, err := s.db.ExecContext(ctx, `UPDATE fetched SET checked_at = ? WHERE url = ?`, stamp(t), url)
 	if err != nil {
 		return fmt.Errorf("store.TouchFetched %s: %w", url, err)
+	}
+	return nil
+}
+
+// SetFetchedMeta records what the listings say about a kept document.
+func (s *Store) SetFetchedMeta(ctx context.Context, url, meta string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE fetched SET meta = ? WHERE url = ?`, meta, url)
+	if err != nil {
+		return fmt.Errorf("store.SetFetchedMeta %s: %w", url, err)
 	}
 	return nil
 }
@@ -350,11 +360,13 @@ func (s *Store) PutCrawlMeeting(ctx context.Context, cm CrawlMeeting) error {
 	return nil
 }
 
-// ForgetSourceHash makes the next SaveMeeting of location re-read it even
+// ForgetSourceHash makes the next SaveMeeting of location (and of the
+// meetings "location#N" of a document holding several) re-read it even
 // though its bytes are unchanged: reparse uses it after a parser change.
 // Items that come out the same are still left untouched.
 func (s *Store) ForgetSourceHash(ctx context.Context, location string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE sources SET sha256 = '' WHERE location = ?`, location)
+	_, err := s.db.ExecContext(ctx, `UPDATE sources SET sha256 = ''
+		WHERE location = ? OR substr(location, 1, ?) = ?`, location, len(location)+1, location+"#")
 	if err != nil {
 		return fmt.Errorf("store.ForgetSourceHash %s: %w", location, err)
 	}
