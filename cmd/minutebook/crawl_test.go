@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/minutebook/minutebook/internal/moderngov/moderngovtest"
+)
+
+// The crawling commands end to end against the fake ModernGov site.
+func TestCrawlCommands(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (poppler-utils) not installed: the fixture site has a PDF")
+	}
+	srv := moderngovtest.New(t)
+	data := t.TempDir()
+	mb := func(wantCode int, args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		args = append([]string{args[0], "--data", data}, args[1:]...)
+		if code := run(context.Background(), args, &stdout, &stderr); code != wantCode {
+			t.Fatalf("minutebook %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, wantCode, stdout.String(), stderr.String())
+		}
+		return stdout.String()
+	}
+	out := mb(0, "crawl", "--rate", "1000", "--from", "2018-01-01", "--to", "2022-12-31", srv.URL)
+	if !strings.Contains(out, "3 meetings in range: 2 done, 1 pending") {
+		t.Errorf("crawl said %q", out)
+	}
+	// Again: the finished meetings are not fetched.
+	srv.Reset()
+	out = mb(0, "crawl", "--rate", "1000", "--from", "2018-01-01", "--to", "2022-12-31", "--revisit", "0d", srv.URL)
+	if !strings.Contains(out, "2 skipped") || srv.Fetched("/ieListDocuments.aspx?CId=101&MId=1001") != 0 {
+		t.Errorf("second crawl said %q", out)
+	}
+	mb(2, "crawl", "--from", "yesterday", srv.URL)
+	mb(2, "crawl", "file:///etc/passwd")
+
+	mb(0, "sources", "add", srv.URL, "--every", "7d")
+	mb(1, "sources", "add", srv.URL)
+	mb(2, "sources", "add", "no-such-council")
+	mb(0, "worker", "--once", "--rate", "1000", "--history", "3650d")
+	list := mb(0, "sources", "list")
+	if !strings.Contains(list, "127.0.0.1") || !strings.Contains(list, "7d") || !strings.Contains(list, "idle") {
+		t.Errorf("sources list:\n%s", list)
+	}
+	if out := mb(0, "reparse"); !strings.HasPrefix(out, "5 documents reparsed") {
+		t.Errorf("reparse said %q", out)
+	}
+	mb(0, "sources", "remove", strings.TrimPrefix(srv.URL, "http://"))
+	if list := mb(0, "sources", "list"); !strings.Contains(list, "no sites followed") {
+		t.Errorf("after remove:\n%s", list)
+	}
+}
