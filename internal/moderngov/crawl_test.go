@@ -53,9 +53,11 @@ func fastClient(rate float64) *fetch.Client {
 		BackoffMax: 50 * time.Millisecond, Retries: 4})
 }
 
-func crawlOpts(srv *moderngovtest.Server) moderngov.Options {
+func crawlOpts(srv *moderngovtest.Server) moderngov.Options { return crawlOptsURL(srv.URL) }
+
+func crawlOptsURL(base string) moderngov.Options {
 	return moderngov.Options{
-		Site: "fixture", BaseURL: srv.URL,
+		Site: "fixture", BaseURL: base,
 		From: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2022, 12, 31, 0, 0, 0, 0, time.UTC),
 		Now: func() time.Time { return time.Date(2023, 1, 10, 12, 0, 0, 0, time.UTC) },
 	}
