@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,7 +64,7 @@ type Server struct {
 	routes map[string]route
 
 	mu       sync.Mutex
-	requests []Request
+	requests []*Request
 	seen     int
 	faults   map[string][]Fault // by request URI: served in order, one per request
 	robots   string             // replaces robots.txt when set
@@ -147,7 +146,11 @@ func (s *Server) Modify(file string, content []byte) {
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = *r
+	}
+	return out
 }
 
 // Reset forgets the recorded requests.
@@ -182,9 +185,11 @@ func routeKey(r *http.Request) string {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	uri := r.URL.RequestURI()
-	rec := Request{At: time.Now(), URI: uri, UserAgent: r.UserAgent(),
+	rec := &Request{At: time.Now(), URI: uri, UserAgent: r.UserAgent(),
 		Conditional: r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != ""}
 	s.mu.Lock()
+	// Recorded on arrival, so a request whose answer was cut off counts.
+	s.requests = append(s.requests, rec)
 	fault := None
 	if q := s.faults[uri]; len(q) > 0 {
 		fault, s.faults[uri] = q[0], q[1:]
@@ -198,15 +203,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		body = s.modified[rt.file]
 	}
-	s.mu.Unlock()
 	rec.Fault = fault
+	s.mu.Unlock()
 	if hook != nil {
 		hook(n)
 	}
 	status := s.answer(w, r, fault, rt, ok, body, robots, lastMod)
-	rec.Status = status
 	s.mu.Lock()
-	s.requests = append(s.requests, rec)
+	rec.Status = status
 	s.mu.Unlock()
 }
 
