@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/minutebook/minutebook/internal/archive"
 	"github.com/minutebook/minutebook/internal/config"
 	"github.com/minutebook/minutebook/internal/fetch"
 	"github.com/minutebook/minutebook/internal/moderngov"
@@ -149,11 +152,22 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer st.Close()
 	log := newLogger(stderr, cfg)
+	key := moderngov.SiteKey(base, nil)
+	// A followed site may be in a worker's hands: take its lease too, so
+	// the two never crawl it at once.
+	lease, err := leaseIfFollowed(ctx, st, key)
+	if err != nil {
+		return err
+	}
+	defer lease.release()
 	c := &moderngov.Crawler{Store: st, Fetch: polite.client(log)}
 	stats, err := c.Crawl(ctx, moderngov.Options{
-		Site: moderngov.SiteKey(base, nil), BaseURL: base, From: fromT, To: toT, Committee: *committee,
+		Site: key, BaseURL: base, From: fromT, To: toT, Committee: *committee,
 		Revisit: *revisit, Logger: log,
-		Progress: func(done, total int) { log.Info("crawl progress", "meetings_done", done, "meetings_total", total) },
+		Progress: func(done, total int) {
+			log.Info("crawl progress", "meetings_done", done, "meetings_total", total)
+			lease.extend(ctx)
+		},
 	})
 	fmt.Fprintln(stdout, stats)
 	for _, f := range stats.Failures {
@@ -166,4 +180,46 @@ func runCrawl(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errSilent
 	}
 	return nil
+}
+
+const crawlLease = 10 * time.Minute
+
+// leaseIfFollowed claims the lease of a followed site for this command,
+// renewing it as the crawl goes; the returned func gives it back.
+func leaseIfFollowed(ctx context.Context, st *store.Store, slug string) (siteLease, error) {
+	if _, err := st.GetSite(ctx, slug); err != nil {
+		if errors.Is(err, archive.ErrNotFound) {
+			return siteLease{}, nil // not followed: nothing to coordinate with
+		}
+		return siteLease{}, err
+	}
+	host, _ := os.Hostname()
+	owner := fmt.Sprintf("crawl@%s:%d", host, os.Getpid())
+	now := time.Now()
+	ok, err := st.ClaimSite(ctx, slug, owner, now, now.Add(crawlLease))
+	if err != nil {
+		return siteLease{}, err
+	}
+	if !ok {
+		return siteLease{}, fmt.Errorf("%s is being crawled by a worker now (see minutebook sources list)", slug)
+	}
+	return siteLease{st: st, slug: slug, owner: owner}, nil
+}
+
+type siteLease struct {
+	st          *store.Store
+	slug, owner string
+}
+
+func (l siteLease) extend(ctx context.Context) {
+	if l.st != nil {
+		l.st.ExtendLease(ctx, l.slug, l.owner, time.Now().Add(crawlLease))
+	}
+}
+
+// release gives the lease back without touching the worker's schedule.
+func (l siteLease) release() {
+	if l.st != nil {
+		l.st.ReleaseSite(context.Background(), l.slug, l.owner)
+	}
 }

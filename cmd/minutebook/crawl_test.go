@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minutebook/minutebook/internal/moderngov/moderngovtest"
+	"github.com/minutebook/minutebook/internal/store"
 )
 
 // The crawling commands end to end against the fake ModernGov site.
@@ -42,6 +45,20 @@ func TestCrawlCommands(t *testing.T) {
 	mb(0, "sources", "add", srv.URL, "--every", "7d")
 	mb(1, "sources", "add", srv.URL)
 	mb(2, "sources", "add", "no-such-council")
+	// A worker holds the site: a crawl by hand must not run alongside.
+	key := strings.TrimPrefix(srv.URL, "http://")
+	st, err := store.Open(context.Background(), filepath.Join(data, "minutebook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if ok, _ := st.ClaimSite(context.Background(), key, "another-worker", now, now.Add(time.Hour)); !ok {
+		t.Fatal("could not claim the site")
+	}
+	mb(1, "crawl", "--rate", "1000", srv.URL)
+	st.ReleaseSite(context.Background(), key, "another-worker")
+	st.Close()
+
 	mb(0, "worker", "--once", "--rate", "1000", "--history", "3650d")
 	list := mb(0, "sources", "list")
 	if !strings.Contains(list, "127.0.0.1") || !strings.Contains(list, "7d") || !strings.Contains(list, "idle") {
@@ -50,7 +67,7 @@ func TestCrawlCommands(t *testing.T) {
 	if out := mb(0, "reparse"); !strings.HasPrefix(out, "5 documents reparsed") {
 		t.Errorf("reparse said %q", out)
 	}
-	mb(0, "sources", "remove", strings.TrimPrefix(srv.URL, "http://"))
+	mb(0, "sources", "remove", key)
 	if list := mb(0, "sources", "list"); !strings.Contains(list, "no sites followed") {
 		t.Errorf("after remove:\n%s", list)
 	}

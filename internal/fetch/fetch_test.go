@@ -229,3 +229,23 @@ func TestTimeoutRetried(t *testing.T) {
 		t.Fatalf("resp %+v err %v: want ok on the second attempt", resp, err)
 	}
 }
+
+// A Crawl-delay longer than our own interval slows us to it.
+func TestCrawlDelayLowersRate(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			fmt.Fprint(w, "User-agent: *\nCrawl-delay: 4\n")
+			return
+		}
+		fmt.Fprint(w, "ok")
+	})
+	var waits []time.Duration
+	c := fastClient(&waits)
+	if ok, err := c.Allowed(context.Background(), s.URL+"/x"); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	u, _ := CheckURL(s.URL)
+	if got := c.host(u).limiter.Limit(); got != 0.25 {
+		t.Errorf("rate %v/s, want 0.25/s from Crawl-delay: 4", got)
+	}
+}
