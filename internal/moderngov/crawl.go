@@ -48,9 +48,9 @@ type Options struct {
 type Stats struct {
 	Committees      int
 	Meetings        int // in range
-	MeetingsSkipped int // finished earlier and outside the revisit window
+	MeetingsSkipped int // finished (or long without minutes) and outside the revisit window
 	MeetingsDone    int
-	MeetingsPending int // no minutes published yet, or a document failed
+	MeetingsPending int // no minutes published yet, or a document failed (see Failures)
 	Documents       int // documents parsed and saved
 	Fetched         int // bodies downloaded
 	NotModified     int // answered 304
@@ -58,7 +58,7 @@ type Stats struct {
 }
 
 func (s Stats) String() string {
-	return fmt.Sprintf("%d committees, %d meetings in range: %d done, %d pending, %d skipped (finished); %d documents saved; %d downloaded, %d not modified; %d failures",
+	return fmt.Sprintf("%d committees, %d meetings in range: %d done, %d pending, %d skipped (finished earlier); %d documents saved; %d downloaded, %d not modified; %d failures",
 		s.Committees, s.Meetings, s.MeetingsDone, s.MeetingsPending, s.MeetingsSkipped, s.Documents, s.Fetched, s.NotModified, len(s.Failures))
 }
 
@@ -178,7 +178,9 @@ func (r *run) crawl(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if seen && prev.State == store.CrawlDone && j.ref.Date < revisitFrom {
+		// Finished meetings, and meetings long past that still have no
+		// minutes, are not fetched again once out of the revisit window.
+		if seen && prev.State != store.CrawlPending && j.ref.Date < revisitFrom {
 			r.stats.MeetingsSkipped++
 		} else if err := r.meeting(ctx, j); err != nil {
 			return err
@@ -221,7 +223,8 @@ func (r *run) meeting(ctx context.Context, j job) error {
 	case errors.Is(err, errNoMinutes):
 		r.stats.MeetingsPending++
 		log.Info("no minutes published yet")
-		return nil
+		state.State = store.CrawlNoMinutes
+		return r.Store.PutCrawlMeeting(ctx, state)
 	case err != nil:
 		r.stats.MeetingsPending++
 		r.fail("meeting %d (%s): %v", j.ref.ID, j.ref.Date, err)
@@ -279,6 +282,12 @@ func (r *run) item(ctx context.Context, itemURL string, log *slog.Logger) error 
 	doc, err := r.getDoc(ctx, itemURL, KindItem)
 	if errors.Is(err, fetch.ErrDisallowed) {
 		log.Info("item page disallowed by robots.txt; item stays cut short", "url", itemURL)
+		return nil
+	}
+	if fetch.IsStatus(err, 403) || fetch.IsStatus(err, 404) || fetch.IsStatus(err, 410) {
+		// Refused for good (not a passing fault): retrying every crawl
+		// would never finish the meeting.
+		log.Warn("item page refused; item stays cut short", "url", itemURL, "error", err)
 		return nil
 	}
 	if err != nil {

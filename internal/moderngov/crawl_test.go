@@ -414,3 +414,36 @@ func TestReparseKeptDocuments(t *testing.T) {
 		t.Errorf("change sequence moved from %d to %d", seq, after)
 	}
 }
+
+// An item page refused for good leaves its item cut short but finishes the
+// meeting; a meeting without minutes is not looked at again once out of
+// the revisit window.
+func TestRefusedItemPageAndNoMinutes(t *testing.T) {
+	requirePDFToText(t)
+	srv := moderngovtest.New(t)
+	srv.Inject(uriItem20005, moderngovtest.Forbidden)
+	st := openStore(t)
+	stats, err := crawl(t, context.Background(), st, fastClient(1000), crawlOpts(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.MeetingsDone != 2 || len(stats.Failures) != 0 {
+		t.Fatalf("stats %s %v", stats, stats.Failures)
+	}
+	if n := strings.Count(export(t, st, srv), `"truncated":true`); n != 1 {
+		t.Errorf("%d items cut short, want the refused one", n)
+	}
+	srv.Reset()
+	stats, err = crawl(t, context.Background(), st, fastClient(1000), crawlOpts(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.MeetingsSkipped != 3 {
+		t.Errorf("second crawl: %s; want all three meetings skipped", stats)
+	}
+	for _, r := range srv.Requests() {
+		if !strings.HasPrefix(r.URI, "/mgWebService.asmx/GetMeetings") && r.URI != uriCommittees && r.URI != "/robots.txt" {
+			t.Errorf("second crawl fetched %s", r.URI)
+		}
+	}
+}

@@ -61,8 +61,8 @@ func (w *Worker) Run(ctx context.Context, idle time.Duration) error {
 			w.Logger.Info("worker stopped", "owner", w.Owner)
 			return nil
 		}
-		if err != nil {
-			w.Logger.Error("worker", "error", err)
+		if err != nil && !worked {
+			w.Logger.Error("worker", "error", err) // a crawl's own failure is logged with its site
 		}
 		if worked {
 			continue

@@ -315,8 +315,9 @@ func (s *Store) FetchedURLs(ctx context.Context, kinds ...string) ([]string, err
 
 // Crawl meeting states.
 const (
-	CrawlPending = "pending"
-	CrawlDone    = "done"
+	CrawlPending   = "pending"   // started, or failed: try again next crawl
+	CrawlNoMinutes = "nominutes" // looked, none published yet
+	CrawlDone      = "done"
 )
 
 // CrawlMeeting is a crawl's progress on one meeting of a site.
