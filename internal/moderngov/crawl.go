@@ -133,7 +133,10 @@ func (r *run) crawl(ctx context.Context) error {
 			continue
 		}
 		r.stats.Committees++
-		u := r.ep.Meetings(cm.ID, r.opts.From, r.opts.To)
+		// Ask for whole months, so the URL (and with it the kept copy and
+		// its validators) stays the same from one day's crawl to the next;
+		// the exact range is applied below.
+		u := r.ep.Meetings(cm.ID, monthStart(r.opts.From), monthStart(r.opts.To).AddDate(0, 1, -1))
 		body, err := r.get(ctx, u, KindService)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -429,4 +432,8 @@ func SiteKey(baseURL string, reg *councils.Registry) string {
 		return u.Host
 	}
 	return baseURL
+}
+
+func monthStart(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
