@@ -261,11 +261,11 @@ func TestCancelledCrawlResumes(t *testing.T) {
 			srv := moderngovtest.New(t)
 			st := openStore(t)
 			ctx, cancel := context.WithCancel(context.Background())
-			srv.OnRequest = func(n int) {
+			srv.OnRequest(func(n int) {
 				if n == stopAt {
 					cancel()
 				}
-			}
+			})
 			_, err := crawl(t, ctx, st, fastClient(1000), crawlOpts(srv))
 			if err == nil {
 				for _, r := range srv.Requests() {
@@ -275,7 +275,7 @@ func TestCancelledCrawlResumes(t *testing.T) {
 			}
 			first := len(srv.Requests())
 			inFlight := srv.Requests()[stopAt-1].URI // abandoned mid-answer: may be fetched again
-			srv.OnRequest = nil
+			srv.OnRequest(nil)
 			done := map[string]bool{}
 			for _, id := range []string{"1001", "1002"} {
 				if cm, ok, _ := st.GetCrawlMeeting(context.Background(), "fixture", id); ok && cm.State == store.CrawlDone {

@@ -44,21 +44,32 @@ func TestKilledCrawlResumes(t *testing.T) {
 			child.Env = append(os.Environ(), "MINUTEBOOK_TEST_CHILD_DB="+db, "MINUTEBOOK_TEST_CHILD_URL="+srv.URL)
 			var out bytes.Buffer
 			child.Stdout, child.Stderr = &out, &out
+			// The server holds request killAt until the child is dead.
+			killNow, dead := make(chan struct{}), make(chan struct{})
 			var killed atomic.Bool
-			srv.OnRequest = func(n int) {
+			srv.OnRequest(func(n int) {
 				if n == killAt {
-					child.Process.Kill()
-					killed.Store(true)
+					close(killNow)
+					<-dead
 				}
-			}
+			})
 			if err := child.Start(); err != nil {
 				t.Fatal(err)
 			}
+			go func() {
+				select {
+				case <-killNow:
+					killed.Store(true)
+					child.Process.Kill()
+				case <-t.Context().Done():
+				}
+				close(dead)
+			}()
 			err := child.Wait()
 			if !killed.Load() || err == nil {
 				t.Fatalf("the child crawl was not killed (err %v):\n%s", err, out.String())
 			}
-			srv.OnRequest = nil
+			srv.OnRequest(nil)
 			inFlight := srv.Requests()[killAt-1].URI
 			first := len(srv.Requests())
 

@@ -72,11 +72,11 @@ func TestWorkerStopReleasesLease(t *testing.T) {
 	}
 	now := time.Now().Add(time.Second)
 	stopCtx, stop := context.WithCancel(ctx)
-	srv.OnRequest = func(n int) {
+	srv.OnRequest(func(n int) {
 		if n == 7 {
 			stop() // SIGTERM
 		}
-	}
+	})
 	worked, err := worker(st, "worker-1", now).RunOnce(stopCtx)
 	if !worked || !errors.Is(err, context.Canceled) {
 		t.Fatalf("worked %v err %v; want an abandoned crawl", worked, err)
@@ -85,7 +85,7 @@ func TestWorkerStopReleasesLease(t *testing.T) {
 	if site.LeaseOwner != "" || !site.LeaseUntil.IsZero() || site.Attempts != 0 {
 		t.Fatalf("after stop: %+v; want the lease released and no failure counted", site)
 	}
-	srv.OnRequest = nil
+	srv.OnRequest(nil)
 	if worked, err := worker(st, "worker-2", now).RunOnce(ctx); !worked || err != nil {
 		t.Fatalf("the next worker: worked %v err %v", worked, err)
 	}

@@ -71,9 +71,15 @@ type Server struct {
 	lastMod  time.Time
 	modified map[string][]byte // replaces a file's content
 
-	// OnRequest, if set, is called with the count of requests so far
-	// before each is answered (a test may cancel a crawl there).
-	OnRequest func(n int)
+	onRequest func(n int)
+}
+
+// OnRequest sets fn (nil clears it) to be called with the count of
+// requests so far before each is answered: a test may stop a crawl there.
+func (s *Server) OnRequest(fn func(n int)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onRequest = fn
 }
 
 // Dir is the fixture folder.
@@ -195,7 +201,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		fault, s.faults[uri] = q[0], q[1:]
 	}
 	s.seen++
-	n, hook := s.seen, s.OnRequest
+	n, hook := s.seen, s.onRequest
 	robots := s.robots
 	lastMod := s.lastMod
 	rt, ok := s.routes[routeKey(r)]
