@@ -249,3 +249,34 @@ func TestCrawlDelayLowersRate(t *testing.T) {
 		t.Errorf("rate %v/s, want 0.25/s from Crawl-delay: 4", got)
 	}
 }
+
+func TestRedirectsAndLongRetryAfter(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.NotFound(w, r)
+		case "/to-file":
+			http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
+		case "/moved":
+			http.Redirect(w, r, "/here", http.StatusMovedPermanently)
+		case "/here":
+			fmt.Fprint(w, "here")
+		case "/busy":
+			w.Header().Set("Retry-After", "86400")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	var waits []time.Duration
+	c := fastClient(&waits)
+	if _, err := c.Get(context.Background(), s.URL+"/to-file", Validators{}); !errors.Is(err, ErrScheme) {
+		t.Errorf("redirect to file: err = %v, want ErrScheme", err)
+	}
+	if resp, err := c.Get(context.Background(), s.URL+"/moved", Validators{}); err != nil || string(resp.Body) != "here" {
+		t.Errorf("redirect: %v %v", resp, err)
+	}
+	// A server asking for a day's pause is not waited for: the crawl
+	// gives up on it and tries another time.
+	if _, err := c.Get(context.Background(), s.URL+"/busy", Validators{}); !IsStatus(err, 503) || len(waits) != 0 {
+		t.Errorf("Retry-After a day: err %v after waits %v; want to give up at once", err, waits)
+	}
+}
