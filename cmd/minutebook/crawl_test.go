@@ -72,3 +72,41 @@ func TestCrawlCommands(t *testing.T) {
 		t.Errorf("after remove:\n%s", list)
 	}
 }
+
+// SIGTERM (here: the context main cancels on it) stops the worker
+// cleanly: exit 0, the site's lease given back for the next worker.
+func TestWorkerStopsOnSignal(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (poppler-utils) not installed: the fixture site has a PDF")
+	}
+	srv := moderngovtest.New(t)
+	data := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"sources", "--data", data, "add", srv.URL}, &stdout, &stderr); code != 0 {
+		t.Fatal(stderr.String())
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	srv.OnRequest(func(n int) {
+		if n == 6 {
+			stop()
+		}
+	})
+	code := run(ctx, []string{"worker", "--data", data, "--rate", "1000", "--history", "3650d"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("worker exit %d:\n%s", code, stderr.String())
+	}
+	for _, want := range []string{"worker started", "crawl started", "crawl abandoned", "worker stopped"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	st, err := store.Open(context.Background(), filepath.Join(data, "minutebook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	site, err := st.GetSite(context.Background(), strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil || site.LeaseOwner != "" || site.Attempts != 0 {
+		t.Errorf("after stop: %+v %v; want the lease released, no failure counted", site, err)
+	}
+}
