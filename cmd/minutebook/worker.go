@@ -62,11 +62,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err != nil {
-			log.Error("crawl failed", "error", err)
-		}
 		if !worked {
-			return nil
+			return err // a store error; a crawl's own failure was logged and scheduled
 		}
 	}
 }
