@@ -268,7 +268,7 @@ func (r *run) minutes(ctx context.Context, j job, pageURL string, log *slog.Logg
 		return page.SHA256, nil
 	case err == nil:
 		log.Debug("meeting page has no minutes; looking for printed minutes")
-	case fetch.IsStatus(err, 403) || fetch.IsStatus(err, 404):
+	case fetch.IsStatus(err, 403) || fetch.IsStatus(err, 404) || errors.Is(err, fetch.ErrDisallowed):
 		// Some councils refuse scrapers on the HTML pages while the web
 		// service answers: fall back to what the service links.
 		log.Info("meeting page refused; falling back to the web service", "error", err)
@@ -319,6 +319,10 @@ func (r *run) printed(ctx context.Context, j job, log *slog.Logger) (string, err
 		return "", err
 	}
 	doc, err := r.getDoc(ctx, pdfURL, KindPDF)
+	if errors.Is(err, fetch.ErrDisallowed) {
+		log.Info("printed minutes disallowed by robots.txt", "url", pdfURL)
+		return "", errNoMinutes
+	}
 	if err != nil {
 		return "", err
 	}

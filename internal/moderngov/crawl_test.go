@@ -446,3 +446,25 @@ func TestRefusedItemPageAndNoMinutes(t *testing.T) {
 		}
 	}
 }
+
+// A meeting page robots.txt forbids is read from the printed minutes the
+// service links, like a refused one.
+func TestRobotsForbiddenMeetingPage(t *testing.T) {
+	requirePDFToText(t)
+	srv := moderngovtest.New(t)
+	srv.SetRobots("User-agent: *\nDisallow: /ieListDocuments.aspx\n")
+	st := openStore(t)
+	stats, err := crawl(t, context.Background(), st, fastClient(1000), crawlOpts(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.URI, "/ieListDocuments.aspx") {
+			t.Errorf("fetched %s, which robots.txt forbids", r.URI)
+		}
+	}
+	// 1002 from its printed minutes; 1001 and 1003 link none.
+	if stats.MeetingsDone != 1 || stats.MeetingsPending != 2 || len(stats.Failures) != 0 {
+		t.Errorf("stats %s %v", stats, stats.Failures)
+	}
+}
