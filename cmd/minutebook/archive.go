@@ -40,7 +40,7 @@ func openArchive(ctx context.Context, name string, args []string, stderr io.Writ
 		fmt.Fprintln(stderr, err)
 		return nil, nil, nil, nil, errUsage
 	}
-	st, err := store.Open(ctx, cfg.DBPath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
