@@ -103,6 +103,10 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	case "", "relevance":
 		if node == nil {
 			sr.SortBy([]string{"-" + fDate, "_id"}) // browsing: newest first
+		} else {
+			// Equal scores in key order: the same page on every node and
+			// backend, whatever order the shards return ties in.
+			sr.SortBy([]string{"-_score", "_id"})
 		}
 	default:
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}

@@ -1,0 +1,72 @@
+package search_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/minutebook/minutebook/internal/ingest"
+	"github.com/minutebook/minutebook/internal/sampletest"
+	"github.com/minutebook/minutebook/internal/search"
+	"github.com/minutebook/minutebook/internal/storetest"
+)
+
+// TestSameResultsOnEveryBackend builds the sample archive on SQLite and on
+// PostgreSQL and checks they export the same JSON lines and answer every
+// relevance query, filter, sort and facet with the same hits in the same
+// order.
+func TestSameResultsOnEveryBackend(t *testing.T) {
+	ctx := context.Background()
+	stS, ixS := sampletest.ArchiveOn(t, storetest.SQLite)
+	stP, ixP := sampletest.ArchiveOn(t, storetest.Postgres)
+
+	var expS, expP bytes.Buffer
+	if _, err := ingest.Export(ctx, stS, &expS); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Export(ctx, stP, &expP); err != nil {
+		t.Fatal(err)
+	}
+	if expS.Len() == 0 || expS.String() != expP.String() {
+		t.Fatalf("exports differ (%d and %d bytes):\n%s\n---\n%s", expS.Len(), expP.Len(), expS.String(), expP.String())
+	}
+
+	var reqs []search.Request
+	files, _ := filepath.Glob("../../testdata/relevance/*.txt")
+	for _, file := range files {
+		for _, tc := range readRelevance(t, file) {
+			req := search.Request{Query: tc.query, PerPage: 50, Facets: true, Highlight: true}
+			if tc.council != "" {
+				req.Councils = []string{tc.council}
+			}
+			reqs = append(reqs, req)
+		}
+	}
+	reqs = append(reqs,
+		search.Request{PerPage: 100, Sort: "newest", Facets: true},
+		search.Request{PerPage: 100, Sort: "oldest"},
+		search.Request{Query: "school", From: "2019-01-01", To: "2022-12-31", GroupByMeeting: true},
+		search.Request{Topics: []string{"send"}, PerPage: 100},
+	)
+	if len(reqs) < 10 {
+		t.Fatalf("only %d requests: relevance tables not found", len(reqs))
+	}
+	for _, req := range reqs {
+		a, err := ixS.Search(ctx, req)
+		if err != nil {
+			t.Fatalf("sqlite %+v: %v", req, err)
+		}
+		b, err := ixP.Search(ctx, req)
+		if err != nil {
+			t.Fatalf("postgres %+v: %v", req, err)
+		}
+		a.Took, b.Took = 0, 0
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) {
+			t.Errorf("%+v: results differ\nsqlite:   %s\npostgres: %s", req, ja, jb)
+		}
+	}
+}
