@@ -78,7 +78,8 @@ func TestConcurrentWritersNeverSkipAChange(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var waiting int
-		err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&waiting)
+		err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+			WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = $1`, dbName(target)).Scan(&waiting)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,6 +121,8 @@ func openOn(t *testing.T, target string) *store.Store {
 	t.Cleanup(func() { st.Close() })
 	return st
 }
+
+func dbName(target string) string { return target[strings.LastIndexByte(target, '/')+1:] }
 
 func closed() chan struct{} {
 	c := make(chan struct{})

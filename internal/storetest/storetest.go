@@ -41,9 +41,13 @@ var Backends = []Backend{SQLite, Postgres}
 // DefaultPostgres is the server tests use when MINUTEBOOK_TEST_POSTGRES is unset.
 const DefaultPostgres = "postgres://postgres@127.0.0.1:5432/postgres"
 
-// Run runs fn as one subtest per backend, named after it.
+// Run runs fn as one subtest per backend, named after it. The test runs
+// in parallel with the package's other Run tests (each has databases and
+// folders of its own): creating and dropping a PostgreSQL database is
+// mostly waiting for the disk, and that waiting overlaps.
 func Run(t *testing.T, fn func(t *testing.T, b Backend)) {
 	t.Helper()
+	t.Parallel()
 	for _, b := range Backends {
 		t.Run(string(b), func(t *testing.T) { fn(t, b) })
 	}
