@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +26,20 @@ import (
 // RETURNING for new ids and ON CONFLICT upserts, which both engines read;
 // the db and txn helpers below rebind ? to $n for PostgreSQL. Schema
 // differences live in migrations/postgres/ (see migrations.For).
+//
+// Writing SQL that both engines read:
+//   - ids: INSERT … RETURNING id (pgx has no LastInsertId);
+//   - upserts: ON CONFLICT (…) DO NOTHING / DO UPDATE SET x = excluded.x,
+//     never INSERT OR IGNORE / OR REPLACE;
+//   - times: pass RFC 3339 text from Go, never datetime('now') or now();
+//   - booleans: INTEGER 0/1 columns, as the archive tables do;
+//   - case-insensitive match: lower(col) = lower(?) (LIKE ignores ASCII
+//     case on SQLite only);
+//   - a bare ? in a SELECT list needs CAST(? AS BIGINT) (or TEXT) for
+//     PostgreSQL to know its type;
+//   - in migrations, AUTOINCREMENT / INTEGER PRIMARY KEY, BLOB and
+//     SQLite-only functions go in a migrations/postgres/ copy (BIGINT
+//     GENERATED … AS IDENTITY, BYTEA, TEXT COLLATE "C").
 
 // dialect is one database engine's way of doing what the store needs.
 type dialect struct {
@@ -88,7 +104,7 @@ func openDB(ctx context.Context, target string) (*sql.DB, *dialect, error) {
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		return db, postgresDialect, nil
 	}
-	if err := os.MkdirAll(dirOf(target), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return nil, nil, err
 	}
 	// WAL lets readers run while one writer commits; immediate transactions
@@ -104,13 +120,6 @@ func openDB(ctx context.Context, target string) (*sql.DB, *dialect, error) {
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	return db, sqliteDialect, nil
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i > 0 {
-		return path[:i]
-	}
-	return "."
 }
 
 // migrate applies pending migrations. On PostgreSQL several nodes may
@@ -219,6 +228,7 @@ func (x *db) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 type txn struct {
 	tx      *sql.Tx
 	d       *dialect
+	ordered bool  // holds the archive write lock (inTx), so may append changes
 	lastSeq int64 // newest change appended in this transaction
 }
 
@@ -236,6 +246,9 @@ func (t *txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.R
 
 // appendChange adds an item's change to the change sequence.
 func (t *txn) appendChange(ctx context.Context, key string, deleted bool) error {
+	if !t.ordered {
+		return errors.New("store: a change appended outside an archive write transaction (use inTx, not inJobTx)")
+	}
 	var seq int64
 	err := t.QueryRowContext(ctx, `INSERT INTO changes (item_key, deleted) VALUES (?, ?) RETURNING seq`, key, boolInt(deleted)).Scan(&seq)
 	if err != nil {

@@ -20,3 +20,8 @@ func (s *Store) HoldChangeForTest(ctx context.Context, key string, appended chan
 
 // DBForTest is the store's pool, for schema checks.
 func (s *Store) DBForTest() *sql.DB { return s.db.sql }
+
+// JobTxChangeForTest tries to append a change in a job transaction.
+func (s *Store) JobTxChangeForTest(ctx context.Context, key string) error {
+	return s.inJobTx(ctx, func(tx *txn) error { return tx.appendChange(ctx, key, false) })
+}

@@ -59,12 +59,25 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.sql.PingContext(ct
 // Write transactions are serialised (dialect.beginWrite), and one that
 // appended changes wakes the followers when it commits (dialect.notify).
 func (s *Store) inTx(ctx context.Context, fn func(*txn) error) error {
+	return s.runTx(ctx, true, fn)
+}
+
+// inJobTx runs fn in a transaction that does not wait for the archive
+// write lock and may not append changes: for bookkeeping that many
+// workers do at once beside archive writes (claiming and renewing job or
+// site leases with SELECT … FOR UPDATE SKIP LOCKED). Archive rows are
+// written only through inTx.
+func (s *Store) inJobTx(ctx context.Context, fn func(*txn) error) error {
+	return s.runTx(ctx, false, fn)
+}
+
+func (s *Store) runTx(ctx context.Context, ordered bool, fn func(*txn) error) error {
 	sqlTx, err := s.db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	tx := &txn{tx: sqlTx, d: s.db.d}
-	if tx.d.beginWrite != "" {
+	tx := &txn{tx: sqlTx, d: s.db.d, ordered: ordered}
+	if ordered && tx.d.beginWrite != "" {
 		if _, err := tx.ExecContext(ctx, tx.d.beginWrite); err != nil {
 			sqlTx.Rollback()
 			return err

@@ -286,3 +286,18 @@ func TestNodesStartingTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestJobTransactionsAppendNoChanges: a job transaction does not take the
+// archive write lock, so it must not write to the change sequence either.
+func TestJobTransactionsAppendNoChanges(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, backend storetest.Backend) {
+		ctx := context.Background()
+		st := storetest.Open(t, backend)
+		if err := st.JobTxChangeForTest(ctx, "k"); err == nil || !strings.Contains(err.Error(), "inJobTx") {
+			t.Errorf("change in a job transaction: %v", err)
+		}
+		if seq, _ := st.LastSeq(ctx); seq != 0 {
+			t.Errorf("seq %d after a refused change", seq)
+		}
+	})
+}
