@@ -8,10 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,11 +25,29 @@ import (
 	"github.com/minutebook/minutebook/internal/storetest"
 )
 
+// TestMain lets a test start this test binary as a real `minutebook`
+// process (MINUTEBOOK_TEST_RUN holds its arguments, one per line), which
+// can then be killed like any node.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("MINUTEBOOK_TEST_RUN"); args != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, strings.Split(args, "\n"), os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
 // node is one `minutebook serve` run in this process, with its own data
 // directory (so its own Bleve index) and its own database pool.
 type node struct {
 	url  string
 	stop func() // cancels serve and waits for it to return
+}
+
+func serveArgs(database, dataDir string) []string {
+	return []string{"serve", "--database-url", database, "--data", dataDir,
+		"--addr", "127.0.0.1:0", "--sample=false", "--poll", "1m", "--log-level", "warn"}
 }
 
 // startNode runs `minutebook serve` against the shared database and
@@ -38,8 +60,7 @@ func startNode(t *testing.T, database, dataDir string) *node {
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--database-url", database, "--data", dataDir,
-			"--addr", "127.0.0.1:0", "--sample=false", "--poll", "1m", "--log-level", "warn"}, out, &stderr)
+		done <- run(ctx, serveArgs(database, dataDir), out, &stderr)
 	}()
 	n := &node{}
 	n.stop = func() {
@@ -61,6 +82,44 @@ func startNode(t *testing.T, database, dataDir string) *node {
 		}
 	})
 	return n
+}
+
+// startProcessNode runs `minutebook serve` as a process of its own;
+// kill ends it with SIGKILL, leaving no chance to clean up.
+func startProcessNode(t *testing.T, database, dataDir string) (n *node, kill func()) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "MINUTEBOOK_TEST_RUN="+strings.Join(serveArgs(database, dataDir), "\n"))
+	out := &urlWriter{found: make(chan string, 1)}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = out, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	kill = func() {
+		cmd.Process.Kill()
+		<-exited
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			kill()
+		}
+	})
+	n = &node{stop: kill}
+	select {
+	case n.url = <-out.found:
+	case err := <-exited:
+		t.Fatalf("serve process exited before listening: %v: %s", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve process did not start listening within 30 s")
+	}
+	return n, kill
 }
 
 // urlWriter picks the URL out of serve's "Minutebook is ready: open URL".
@@ -127,9 +186,11 @@ func (n *node) ready(t *testing.T) bool {
 }
 
 // TestSeveralNodesOnePostgres: two web nodes follow one PostgreSQL
-// archive. Minutes ingested by a separate `ingest` run are found on the
-// other node within 5 s; a node stopped and replaced by a fresh one with
-// an empty index catches up from the database and becomes ready.
+// archive, one of them a process of its own. Minutes ingested by a
+// separate `ingest` run are found on that node within 5 s; the node is
+// killed (SIGKILL) and a fresh one with an empty index dir catches up from
+// the database and becomes ready, as does the killed node restarted on
+// its old index.
 func TestSeveralNodesOnePostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts several serve nodes")
@@ -137,13 +198,13 @@ func TestSeveralNodesOnePostgres(t *testing.T) {
 	database := storetest.Target(t, storetest.Postgres)
 	root := t.TempDir()
 	a := startNode(t, database, filepath.Join(root, "a"))
-	b := startNode(t, database, filepath.Join(root, "b"))
+	b, killB := startProcessNode(t, database, filepath.Join(root, "b"))
 	waitFor(t, 30*time.Second, "both nodes ready", func() bool { return a.ready(t) && b.ready(t) })
 	if n := b.total(t, "apologies"); n != 0 {
 		t.Fatalf("empty archive: node b finds %d", n)
 	}
 
-	// Ingest through its own process run (own pool), not through a node.
+	// Ingest through its own run (own pool), not through a node.
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"ingest", "--database-url", database, "--data", filepath.Join(root, "w"),
 		"../../testdata/seeds"}, &out, &errOut); code != 0 {
@@ -156,8 +217,8 @@ func TestSeveralNodesOnePostgres(t *testing.T) {
 	want := a.total(t, "")
 
 	// Kill a web node; a fresh one (empty index dir) builds its index
-	// from the database and only then says it is ready.
-	b.stop()
+	// from the database and says it is ready only then.
+	killB()
 	c := startNode(t, database, filepath.Join(root, "c"))
 	waitFor(t, 30*time.Second, "fresh node c ready", func() bool { return c.ready(t) })
 	if got := c.total(t, ""); got != want || got != 38 {
@@ -165,6 +226,12 @@ func TestSeveralNodesOnePostgres(t *testing.T) {
 	}
 	if ga, gc := a.total(t, "school OR children"), c.total(t, "school OR children"); ga != gc {
 		t.Errorf("nodes disagree: a %d, c %d", ga, gc)
+	}
+	// The killed node, restarted on the index it left behind.
+	b2 := startNode(t, database, filepath.Join(root, "b"))
+	waitFor(t, 30*time.Second, "restarted node b ready", func() bool { return b2.ready(t) })
+	if got := b2.total(t, ""); got != want {
+		t.Errorf("restarted node finds %d items, want %d", got, want)
 	}
 }
 
