@@ -1,8 +1,9 @@
 // Package store is the archive's source of truth: councils, committees,
-// meetings and agenda items in SQL (SQLite through the pure-Go
-// modernc.org/sqlite driver), with stable keys and permalinks, aliases for
-// keys that changed, provenance, and a change sequence that the search
-// index follows.
+// meetings and agenda items in SQL — SQLite through the pure-Go
+// modernc.org/sqlite driver on one machine, or PostgreSQL through pgx when
+// several nodes share the archive (dialect.go holds every difference) —
+// with stable keys and permalinks, aliases for keys that changed,
+// provenance, and a change sequence that the search indexes follow.
 package store
 
 import (
