@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,7 +76,9 @@ func Target(t testing.TB, b Backend) string {
 		return filepath.Join(t.TempDir(), "data", "minutebook.db")
 	}
 	admin := RequirePostgres(t)
-	name := "mb_test_" + randomHex(6)
+	// The creation time in the name lets a later run drop what a killed
+	// run left behind (sweep).
+	name := fmt.Sprintf("%s%d_%s", dbPrefix, time.Now().Unix(), randomHex(4))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
@@ -130,6 +133,7 @@ func RequirePostgres(t testing.TB) *sql.DB {
 			return
 		}
 		adminDB = db
+		sweep(db)
 	})
 	if adminErr != nil {
 		msg := fmt.Sprintf("PostgreSQL at %s is not reachable (set MINUTEBOOK_TEST_POSTGRES): %v", redacted(serverURL()), adminErr)
@@ -139,6 +143,34 @@ func RequirePostgres(t testing.TB) *sql.DB {
 		t.Skip(msg)
 	}
 	return adminDB
+}
+
+const dbPrefix = "mb_test_"
+
+// sweep drops test databases more than an hour old: left by a run that
+// was killed before its cleanup. Best effort.
+func sweep(db *sql.DB) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rows, err := db.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'mb\_test\_%'`)
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var name string
+		var created int64
+		if rows.Scan(&name) == nil {
+			if _, err := fmt.Sscanf(strings.TrimPrefix(name, dbPrefix), "%d_", &created); err == nil &&
+				time.Since(time.Unix(created, 0)) > time.Hour {
+				stale = append(stale, name)
+			}
+		}
+	}
+	rows.Close()
+	for _, name := range stale {
+		db.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+	}
 }
 
 func redacted(s string) string {
