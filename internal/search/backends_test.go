@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/minutebook/minutebook"
 	"github.com/minutebook/minutebook/internal/ingest"
 	"github.com/minutebook/minutebook/internal/sampletest"
 	"github.com/minutebook/minutebook/internal/search"
+	"github.com/minutebook/minutebook/internal/store"
 	"github.com/minutebook/minutebook/internal/storetest"
 )
 
@@ -69,4 +72,64 @@ func TestSameResultsOnEveryBackend(t *testing.T) {
 			t.Errorf("%+v: results differ\nsqlite:   %s\npostgres: %s", req, ja, jb)
 		}
 	}
+}
+
+// TestFollowOnEveryBackend: a following index applies a change written
+// through another store (another process's pool): on PostgreSQL within
+// 5 s though it polls only hourly (LISTEN/NOTIFY wakes it), on SQLite by
+// polling.
+func TestFollowOnEveryBackend(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, backend storetest.Backend) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		target := storetest.Target(t, backend)
+		writer, err := store.Open(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer writer.Close()
+		if _, err := ingest.LoadSample(ctx, writer, minutebook.Sample()); err != nil {
+			t.Fatal(err)
+		}
+		reader, err := store.Open(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reader.Close()
+		ix, err := search.Open(ctx, filepath.Join(t.TempDir(), "index"), search.Options{Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ix.Close()
+		every := time.Hour
+		if backend == storetest.SQLite {
+			every = 20 * time.Millisecond
+		}
+		followed := make(chan struct{})
+		go func() {
+			defer close(followed)
+			ix.Follow(ctx, reader, every)
+		}()
+		defer func() { cancel(); <-followed }()
+		waitSeq := func(what string) {
+			t.Helper()
+			want, _ := writer.LastSeq(ctx)
+			deadline := time.Now().Add(5 * time.Second)
+			for ix.AppliedSeq() < want {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: index at seq %d, archive at %d after 5 s", what, ix.AppliedSeq(), want)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		waitSeq("initial build")
+		res := search1(t, ix, search.Request{Topics: []string{"send"}})
+		if _, err := writer.SetTopics(ctx, res.Hits[0].Key, nil); err != nil {
+			t.Fatal(err)
+		}
+		waitSeq("after a retag")
+		if after := search1(t, ix, search.Request{Topics: []string{"send"}}); after.Total != res.Total-1 {
+			t.Errorf("after untagging: %d, want %d", after.Total, res.Total-1)
+		}
+	})
 }
