@@ -92,7 +92,7 @@ func IsPostgres(target string) bool {
 }
 
 // openDB opens target with its dialect's driver and settings.
-func openDB(ctx context.Context, target string) (*sql.DB, *dialect, error) {
+func openDB(target string) (*sql.DB, *dialect, error) {
 	if IsPostgres(target) {
 		db, err := sql.Open(postgresDialect.driver, target)
 		if err != nil {

@@ -28,7 +28,7 @@ func Open(ctx context.Context, target string) (*Store, error) {
 	fail := func(err error) (*Store, error) {
 		return nil, fmt.Errorf("store.Open %s: %w", redact(target), err)
 	}
-	sqlDB, d, err := openDB(ctx, target)
+	sqlDB, d, err := openDB(target)
 	if err != nil {
 		return fail(err)
 	}
