@@ -9,7 +9,9 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/minutebook ./cmd/m
 
 FROM debian:bookworm-slim
 # poppler-utils: pdftotext, for printed minutes published as PDF.
-RUN apt-get update && apt-get install -y --no-install-recommends poppler-utils ca-certificates wget \
+# postgresql-client: pg_dump, which `minutebook backup` runs for a
+# PostgreSQL archive (bookworm's is 15: it must be no older than the server).
+RUN apt-get update && apt-get install -y --no-install-recommends poppler-utils postgresql-client ca-certificates wget \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& useradd --system --uid 10001 --home /data minutebook \
 	&& mkdir -p /data && chown minutebook /data

@@ -2,8 +2,8 @@
 -- (kept compressed so parsing can be re-run without fetching), and which
 -- meetings of a site a crawl has finished, so a killed crawl resumes.
 --
--- Portable SQL: it runs on SQLite and PostgreSQL alike. Text keys, no
--- AUTOINCREMENT; times are RFC 3339 UTC text, which sorts as time does.
+-- Text keys, no AUTOINCREMENT; times are RFC 3339 UTC text, which sorts as
+-- time does. migrations/postgres/00002_crawl.sql is the PostgreSQL copy.
 
 -- +goose Up
 CREATE TABLE sites (
@@ -38,7 +38,7 @@ CREATE TABLE fetched (
     -- what the site's listings say about the document (extract.Meta JSON),
     -- for documents such as PDFs whose text may not say it
     meta          TEXT NOT NULL DEFAULT '',
-    -- gzip-compressed body. PostgreSQL: this column must be BYTEA.
+    -- gzip-compressed body (BYTEA in the PostgreSQL copy)
     body          BLOB
 );
 CREATE INDEX fetched_site ON fetched (site, kind);

@@ -20,7 +20,7 @@ func init() {
 	register(command{name: "import", summary: "load meetings from a JSON-lines file (--jsonl FILE)", run: runImport})
 	register(command{name: "export", summary: "write every meeting as JSON lines (--jsonl FILE)", run: runExport})
 	register(command{name: "retag", summary: "re-apply the topic rules to every item", run: runRetag})
-	register(command{name: "backup", summary: "write a consistent copy of the archive database to FILE", run: runBackup})
+	register(command{name: "backup", summary: "write a consistent copy of the archive database to FILE (PostgreSQL: pg_dump's custom format)", run: runBackup})
 }
 
 // openArchive parses the shared flags and opens the store.
@@ -40,7 +40,7 @@ func openArchive(ctx context.Context, name string, args []string, stderr io.Writ
 		fmt.Fprintln(stderr, err)
 		return nil, nil, nil, nil, errUsage
 	}
-	st, err := store.Open(ctx, cfg.DBPath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -198,7 +198,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer st.Close()
 	if len(rest) != 1 {
-		fmt.Fprintln(stderr, "usage: minutebook backup [--data DIR] FILE")
+		fmt.Fprintln(stderr, "usage: minutebook backup [--data DIR | --database-url URL] FILE\n"+
+			"  SQLite: a copy of the database file (VACUUM INTO).\n"+
+			"  PostgreSQL: runs pg_dump --format=custom (restore with pg_restore); pg_dump must be installed.")
 		return errUsage
 	}
 	if err := st.Backup(ctx, rest[0]); err != nil {

@@ -21,7 +21,7 @@ func init() {
 
 // openIndex opens the archive and its index, caught up with the database.
 func openIndex(ctx context.Context, cfg *config.Config) (*store.Store, *search.Index, error) {
-	st, err := store.Open(ctx, cfg.DBPath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,7 +110,7 @@ func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DBPath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return err
 	}

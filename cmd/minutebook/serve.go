@@ -35,7 +35,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level()}))
 	log.Info("starting minutebook", "config", cfg)
 
-	st, err := store.Open(ctx, cfg.DBPath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return err
 	}
@@ -54,12 +54,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer ix.Close()
-	if err := ix.CatchUp(ctx, st); err != nil {
-		return err
-	}
+	// The index catches up (a new node builds it whole from the database)
+	// while the node already answers: /readyz says not ready until the
+	// index holds every change, so a load balancer sends it no searches.
+	// It then follows the change sequence: woken by the database on
+	// PostgreSQL, polling every --poll as well.
 	followCtx, stopFollow := context.WithCancel(ctx)
-	defer stopFollow()
-	go ix.Follow(followCtx, st, cfg.PollEvery)
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		ix.Follow(followCtx, st, cfg.PollEvery)
+	}()
+	// Runs before the deferred ix.Close: the index closes only after the
+	// follower's last batch.
+	defer func() {
+		stopFollow()
+		<-followed
+	}()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -77,7 +88,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving the archive", "url", base)
+	log.Info("serving the archive", "url", base, "database", st.Dialect())
 	fmt.Fprintf(stdout, "Minutebook is ready: open %s\n", base)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -93,6 +104,5 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	stopFollow()
 	return nil
 }

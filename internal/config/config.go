@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,7 @@ type Config struct {
 	LogLevel    string        // MINUTEBOOK_LOG_LEVEL: debug, info, warn, error
 	PollEvery   time.Duration // MINUTEBOOK_POLL: how often the index checks the database for changes
 	SearchLimit time.Duration // MINUTEBOOK_SEARCH_TIMEOUT: per-request search deadline
+	DatabaseURL string        // MINUTEBOOK_DATABASE_URL: postgres://… shared archive; "" = SQLite in DataDir
 }
 
 // Register defines the shared flags on fs, with defaults taken from the
@@ -57,6 +59,7 @@ func register(fs *flag.FlagSet, env func(string) string) *Config {
 	fs.StringVar(&c.LogLevel, "log-level", str("MINUTEBOOK_LOG_LEVEL", "info"), "log `level`: debug, info, warn, error (MINUTEBOOK_LOG_LEVEL)")
 	fs.DurationVar(&c.PollEvery, "poll", dur("MINUTEBOOK_POLL", 2*time.Second), "how often the index follows database changes (MINUTEBOOK_POLL)")
 	fs.DurationVar(&c.SearchLimit, "search-timeout", dur("MINUTEBOOK_SEARCH_TIMEOUT", 5*time.Second), "deadline for one search (MINUTEBOOK_SEARCH_TIMEOUT)")
+	fs.StringVar(&c.DatabaseURL, "database-url", str("MINUTEBOOK_DATABASE_URL", ""), "PostgreSQL `URL` (postgres://…) of a shared archive; default: SQLite in the data directory (MINUTEBOOK_DATABASE_URL)")
 	return c
 }
 
@@ -72,6 +75,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PollEvery <= 0 {
 		errs = append(errs, errors.New("--poll: must be positive"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("--database-url: must start with postgres:// (leave it empty for SQLite in --data)"))
 	}
 	if c.SearchLimit <= 0 {
 		errs = append(errs, errors.New("--search-timeout: must be positive"))
@@ -89,6 +95,15 @@ func (c *Config) Level() slog.Level {
 // DBPath is the SQLite archive file.
 func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "minutebook.db") }
 
+// Database is what store.Open takes: the PostgreSQL URL when one is set,
+// else the SQLite file in the data directory.
+func (c *Config) Database() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return c.DBPath()
+}
+
 // IndexDir is the Bleve index folder.
 func (c *Config) IndexDir() string { return filepath.Join(c.DataDir, "index") }
 
@@ -96,6 +111,6 @@ func (c *Config) IndexDir() string { return filepath.Join(c.DataDir, "index") }
 func (c *Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("data", c.DataDir), slog.String("addr", c.Addr), slog.String("base_url", c.BaseURL),
-		slog.Bool("sample", c.LoadSample), slog.String("log_level", c.LogLevel),
+		slog.Bool("sample", c.LoadSample), slog.Bool("postgres", c.DatabaseURL != ""), slog.String("log_level", c.LogLevel),
 		slog.Duration("poll", c.PollEvery), slog.Duration("search_timeout", c.SearchLimit))
 }

@@ -37,3 +37,37 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestDatabaseTarget(t *testing.T) {
+	tests := []struct {
+		env, flag, want string
+		valid           bool
+	}{
+		{want: "/d/minutebook.db", valid: true},
+		{env: "postgres://pg/mb", want: "postgres://pg/mb", valid: true},
+		{env: "postgres://pg/mb", flag: "postgresql://other/mb", want: "postgresql://other/mb", valid: true},
+		{flag: "mysql://x/mb", want: "mysql://x/mb", valid: false},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		c := register(fs, func(k string) string {
+			if k == "MINUTEBOOK_DATABASE_URL" {
+				return tt.env
+			}
+			return ""
+		})
+		args := []string{"--data", "/d"}
+		if tt.flag != "" {
+			args = append(args, "--database-url", tt.flag)
+		}
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Database(); got != tt.want {
+			t.Errorf("env %q flag %q: Database() = %q, want %q", tt.env, tt.flag, got, tt.want)
+		}
+		if err := c.Validate(); (err == nil) != tt.valid {
+			t.Errorf("env %q flag %q: Validate() = %v, want valid %v", tt.env, tt.flag, err, tt.valid)
+		}
+	}
+}

@@ -1,5 +1,6 @@
 // Package sampletest builds, for tests, a real archive (SQLite in a temp
-// folder) and search index from the embedded sample minutes.
+// folder, or a fresh PostgreSQL database) and search index from the
+// embedded sample minutes.
 package sampletest
 
 import (
@@ -12,6 +13,7 @@ import (
 	"github.com/minutebook/minutebook/internal/ingest"
 	"github.com/minutebook/minutebook/internal/search"
 	"github.com/minutebook/minutebook/internal/store"
+	"github.com/minutebook/minutebook/internal/storetest"
 )
 
 // Quiet is a logger that drops everything, for tests.
@@ -21,13 +23,15 @@ var Quiet = slog.New(slog.DiscardHandler)
 // the test ends.
 func Archive(t testing.TB) (*store.Store, *search.Index) {
 	t.Helper()
+	return ArchiveOn(t, storetest.SQLite)
+}
+
+// ArchiveOn is Archive on the given backend.
+func ArchiveOn(t testing.TB, backend storetest.Backend) (*store.Store, *search.Index) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dir, "minutebook.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, backend)
 	if _, err := ingest.LoadSample(ctx, st, minutebook.Sample()); err != nil {
 		t.Fatal(err)
 	}

@@ -247,8 +247,21 @@ func (ix *Index) Rebuild(ctx context.Context, src Source) error {
 	return nil
 }
 
-// Follow keeps the index caught up until ctx ends, checking every period.
+// Notifier is a Source that can tell when other processes commit changes
+// (*store.Store on PostgreSQL, through LISTEN/NOTIFY). Its channel may be
+// nil (never fires) and is closed when ctx ends.
+type Notifier interface {
+	ChangeNotifications(ctx context.Context, log *slog.Logger) <-chan struct{}
+}
+
+// Follow keeps the index caught up until ctx ends: at once when the source
+// notifies a change (see Notifier), and every period regardless, so a lost
+// notification or listener costs at most one period.
 func (ix *Index) Follow(ctx context.Context, src Source, every time.Duration) error {
+	var wake <-chan struct{}
+	if n, ok := src.(Notifier); ok {
+		wake = n.ChangeNotifications(ctx, ix.log)
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -259,6 +272,10 @@ func (ix *Index) Follow(ctx context.Context, src Source, every time.Duration) er
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+		case _, ok := <-wake:
+			if !ok {
+				wake = nil
+			}
 		}
 	}
 }

@@ -143,6 +143,17 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 		}
 		out.Hits = append(out.Hits, h)
 	}
+	if byScore := req.Sort == "" || req.Sort == "relevance"; byScore && node != nil {
+		// Equal scores in key order: shards answer concurrently and their
+		// ties merge in arrival order, so without this the same query
+		// could list equal hits differently from one run or node to the
+		// next. (Sorting by _id in Bleve does the same across pages but
+		// costs 2–3 times the CPU on broad queries.)
+		sort.SliceStable(out.Hits, func(i, j int) bool {
+			a, b := out.Hits[i], out.Hits[j]
+			return a.Score > b.Score || (a.Score == b.Score && a.Key < b.Key)
+		})
+	}
 	if req.Facets {
 		out.Facets = facets(res.Facets)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/minutebook/minutebook/internal/sampletest"
 	"github.com/minutebook/minutebook/internal/search"
 	"github.com/minutebook/minutebook/internal/store"
+	"github.com/minutebook/minutebook/internal/storetest"
 )
 
 var quiet = sampletest.Quiet
@@ -105,7 +106,13 @@ func readRelevance(t *testing.T, path string) []relevanceCase {
 
 // TestRelevance runs the query tables in testdata/relevance.
 func TestRelevance(t *testing.T) {
-	_, ix := sampleIndex(t)
+	storetest.Run(t, func(t *testing.T, backend storetest.Backend) {
+		_, ix := sampletest.ArchiveOn(t, backend)
+		relevance(t, ix)
+	})
+}
+
+func relevance(t *testing.T, ix *search.Index) {
 	files, _ := filepath.Glob("../../testdata/relevance/*.txt")
 	for _, file := range files {
 		for _, tc := range readRelevance(t, file) {

@@ -16,13 +16,20 @@ import (
 	"github.com/minutebook/minutebook/internal/sampletest"
 	"github.com/minutebook/minutebook/internal/server"
 	"github.com/minutebook/minutebook/internal/store"
+	"github.com/minutebook/minutebook/internal/storetest"
 )
 
 // newTestServer serves a real archive and index built from the sample
 // minutes.
 func newTestServer(t testing.TB) (*httptest.Server, *store.Store) {
 	t.Helper()
-	st, ix := sampletest.Archive(t)
+	return newTestServerOn(t, storetest.SQLite)
+}
+
+// newTestServerOn is newTestServer with the archive on backend.
+func newTestServerOn(t testing.TB, backend storetest.Backend) (*httptest.Server, *store.Store) {
+	t.Helper()
+	st, ix := sampletest.ArchiveOn(t, backend)
 	ts := httptest.NewServer(server.New(st, ix, server.Options{Logger: sampletest.Quiet}).Handler())
 	t.Cleanup(ts.Close)
 	return ts, st
@@ -46,66 +53,69 @@ const (
 	sendItem    = meeting2022 + "/8-send-and-inclusion"
 )
 
+// TestRoutes runs on both backends: every page reads the archive.
 func TestRoutes(t *testing.T) {
-	ts, _ := newTestServer(t)
-	for _, tc := range []struct {
-		path     string
-		status   int
-		ctype    string
-		contains []string
-	}{
-		{"/", 200, "text/html", []string{"What have councils said about it?", "Leicestershire County Council", `href="/topics/send"`, "38</strong> agenda items"}},
-		{"/search?q=EHE", 200, "text/html", []string{"Performance Report", "<mark>", "Refine by Council"}},
-		{"/search?q=EHE&council=worcestershire", 200, "text/html", []string{"No results", "without filters"}},
-		{`/search?q=%22unclosed`, 200, "text/html", []string{"We could not read that search", "not closed"}},
-		{"/search", 200, "text/html", []string{"Search council minutes"}},
-		{"/search.atom?q=SEND", 200, "application/atom+xml", []string{"<feed", "SEND and Inclusion"}},
-		{"/councils", 200, "text/html", []string{"Worcestershire County Council", "Middlesbrough Borough Council"}},
-		{"/leicestershire", 200, "text/html", []string{"Children and Families Overview and Scrutiny Committee", `type="application/atom+xml"`}},
-		{"/leicestershire/children-and-families-overview-and-scrutiny-committee", 200, "text/html", []string{"2022", "2019", "6 September 2022"}},
-		{meeting2022, 200, "text/html", []string{"Agenda items", "SEND and Inclusion.", "Sparkenhoe Committee Room"}},
-		{sendItem, 200, "text/html", []string{`rel="canonical"`, `og:title`, `twitter:card`, `application/ld+json`, "SEND and Inclusion.", "Copy link", "The same topic in other councils"}},
-		{meeting2022 + "/2-question-time", 200, "text/html", []string{"Question Time.", "Audits would also be used"}},
-		{meeting2022 + "/10-quarter-1-2022-23-performance-report", 200, "text/html", []string{"Only part of these minutes is known"}},
-		{"/topics", 200, "text/html", []string{"SEND", "Elective home education"}},
-		{"/topics/send", 200, "text/html", []string{"<svg", "Items per quarter, by council", "Special Education Needs/Disabilities Strategy"}},
-		{"/topics/send.atom", 200, "application/atom+xml", []string{"<feed"}},
-		{"/topics/nope", 404, "text/html", []string{"We could not find that page", `name="q"`}},
-		{"/feeds/worcestershire.atom", 200, "application/atom+xml", []string{"Worcestershire"}},
-		{"/feeds/leicestershire/children-and-families-overview-and-scrutiny-committee.atom", 200, "application/atom+xml", []string{"<entry>"}},
-		{"/sitemap.xml", 200, "application/xml", []string{"<urlset", meeting2022}},
-		{"/robots.txt", 200, "text/plain", []string{"Sitemap:"}},
-		{"/healthz", 200, "text/plain", []string{"ok"}},
-		{"/readyz", 200, "text/plain", []string{"ready"}},
-		{"/nowhere", 404, "text/html", []string{"We could not find that page"}},
-		{"/leicestershire/no-such-committee", 404, "text/html", nil},
-		{meeting2022 + "/99-nothing", 404, "text/html", nil},
-		{"/api/search?q=nope%20%22", 400, "application/json", []string{`"error"`}},
-		{"/api/items/nope", 404, "application/json", []string{"no item"}},
-	} {
-		t.Run(tc.path, func(t *testing.T) {
-			resp, body := get(t, ts, tc.path)
-			if resp.StatusCode != tc.status {
-				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
-			}
-			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, tc.ctype) {
-				t.Errorf("content type %q, want %s", ct, tc.ctype)
-			}
-			for _, s := range tc.contains {
-				if !strings.Contains(body, s) {
-					t.Errorf("body lacks %q", s)
+	storetest.Run(t, func(t *testing.T, backend storetest.Backend) {
+		ts, _ := newTestServerOn(t, backend)
+		for _, tc := range []struct {
+			path     string
+			status   int
+			ctype    string
+			contains []string
+		}{
+			{"/", 200, "text/html", []string{"What have councils said about it?", "Leicestershire County Council", `href="/topics/send"`, "38</strong> agenda items"}},
+			{"/search?q=EHE", 200, "text/html", []string{"Performance Report", "<mark>", "Refine by Council"}},
+			{"/search?q=EHE&council=worcestershire", 200, "text/html", []string{"No results", "without filters"}},
+			{`/search?q=%22unclosed`, 200, "text/html", []string{"We could not read that search", "not closed"}},
+			{"/search", 200, "text/html", []string{"Search council minutes"}},
+			{"/search.atom?q=SEND", 200, "application/atom+xml", []string{"<feed", "SEND and Inclusion"}},
+			{"/councils", 200, "text/html", []string{"Worcestershire County Council", "Middlesbrough Borough Council"}},
+			{"/leicestershire", 200, "text/html", []string{"Children and Families Overview and Scrutiny Committee", `type="application/atom+xml"`}},
+			{"/leicestershire/children-and-families-overview-and-scrutiny-committee", 200, "text/html", []string{"2022", "2019", "6 September 2022"}},
+			{meeting2022, 200, "text/html", []string{"Agenda items", "SEND and Inclusion.", "Sparkenhoe Committee Room"}},
+			{sendItem, 200, "text/html", []string{`rel="canonical"`, `og:title`, `twitter:card`, `application/ld+json`, "SEND and Inclusion.", "Copy link", "The same topic in other councils"}},
+			{meeting2022 + "/2-question-time", 200, "text/html", []string{"Question Time.", "Audits would also be used"}},
+			{meeting2022 + "/10-quarter-1-2022-23-performance-report", 200, "text/html", []string{"Only part of these minutes is known"}},
+			{"/topics", 200, "text/html", []string{"SEND", "Elective home education"}},
+			{"/topics/send", 200, "text/html", []string{"<svg", "Items per quarter, by council", "Special Education Needs/Disabilities Strategy"}},
+			{"/topics/send.atom", 200, "application/atom+xml", []string{"<feed"}},
+			{"/topics/nope", 404, "text/html", []string{"We could not find that page", `name="q"`}},
+			{"/feeds/worcestershire.atom", 200, "application/atom+xml", []string{"Worcestershire"}},
+			{"/feeds/leicestershire/children-and-families-overview-and-scrutiny-committee.atom", 200, "application/atom+xml", []string{"<entry>"}},
+			{"/sitemap.xml", 200, "application/xml", []string{"<urlset", meeting2022}},
+			{"/robots.txt", 200, "text/plain", []string{"Sitemap:"}},
+			{"/healthz", 200, "text/plain", []string{"ok"}},
+			{"/readyz", 200, "text/plain", []string{"ready"}},
+			{"/nowhere", 404, "text/html", []string{"We could not find that page"}},
+			{"/leicestershire/no-such-committee", 404, "text/html", nil},
+			{meeting2022 + "/99-nothing", 404, "text/html", nil},
+			{"/api/search?q=nope%20%22", 400, "application/json", []string{`"error"`}},
+			{"/api/items/nope", 404, "application/json", []string{"no item"}},
+		} {
+			t.Run(tc.path, func(t *testing.T) {
+				resp, body := get(t, ts, tc.path)
+				if resp.StatusCode != tc.status {
+					t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
 				}
-			}
-			if strings.HasPrefix(tc.ctype, "text/html") {
-				if _, err := html.Parse(strings.NewReader(body)); err != nil {
-					t.Errorf("HTML does not parse: %v", err)
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, tc.ctype) {
+					t.Errorf("content type %q, want %s", ct, tc.ctype)
 				}
-				if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
-					t.Errorf("CSP %q", csp)
+				for _, s := range tc.contains {
+					if !strings.Contains(body, s) {
+						t.Errorf("body lacks %q", s)
+					}
 				}
-			}
-		})
-	}
+				if strings.HasPrefix(tc.ctype, "text/html") {
+					if _, err := html.Parse(strings.NewReader(body)); err != nil {
+						t.Errorf("HTML does not parse: %v", err)
+					}
+					if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+						t.Errorf("CSP %q", csp)
+					}
+				}
+			})
+		}
+	})
 }
 
 func TestRedirects(t *testing.T) {

@@ -60,7 +60,7 @@ func (s *Store) AddSite(ctx context.Context, site Site) (bool, error) {
 // documents fetched from it and the meetings read stay in the archive.
 func (s *Store) RemoveSite(ctx context.Context, slug string) (bool, error) {
 	var n int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sites WHERE slug = ?`, slug)
 		if err != nil {
 			return err

@@ -219,7 +219,7 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 func (s *Store) SetTopics(ctx context.Context, key string, topics []string) (bool, error) {
 	sort.Strings(topics)
 	changed := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var cur string
 		if err := tx.QueryRowContext(ctx, `SELECT topics FROM items WHERE key = ?`, key).Scan(&cur); err != nil {
 			return notFound("item "+key, err)
@@ -231,8 +231,7 @@ func (s *Store) SetTopics(ctx context.Context, key string, topics []string) (boo
 		if _, err := tx.ExecContext(ctx, `UPDATE items SET topics = ?, updated_at = ? WHERE key = ?`, jsonList(topics), now(), key); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO changes (item_key, deleted) VALUES (?, 0)`, key)
-		return err
+		return tx.appendChange(ctx, key, false)
 	})
 	return changed, err
 }

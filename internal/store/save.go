@@ -64,7 +64,7 @@ func (s *Store) SaveMeeting(ctx context.Context, m *archive.Meeting, src Source)
 	if len(m.Items) == 0 {
 		return res, fmt.Errorf("store.SaveMeeting %s: meeting has no items", src.Location)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		w := &writer{tx: tx, ctx: ctx, res: &res, now: now()}
 		return w.save(m, src)
 	})
@@ -78,7 +78,7 @@ func (s *Store) SaveMeeting(ctx context.Context, m *archive.Meeting, src Source)
 // all of them or none.
 func (s *Store) SaveBatch(ctx context.Context, ms []*archive.Meeting, srcs []Source) ([]SaveResult, error) {
 	out := make([]SaveResult, len(ms))
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		stamp := now()
 		for i, m := range ms {
 			if srcs[i].Location == "" || len(m.Items) == 0 {
@@ -99,7 +99,7 @@ func (s *Store) SaveBatch(ctx context.Context, ms []*archive.Meeting, srcs []Sou
 
 // writer carries one SaveMeeting transaction.
 type writer struct {
-	tx       *sql.Tx
+	tx       *txn
 	ctx      context.Context
 	res      *SaveResult
 	now      string
@@ -274,13 +274,12 @@ func (w *writer) upsertMeeting(committeeID int64, id meetingIdentity, m *archive
 		Scan(&mid, &venue, &tm, &sourceURL, &format)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		r, err := w.exec(`INSERT INTO meetings (key, path, committee_id, date, time, venue, source_url, format, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id.key(), id.path(), committeeID, m.Date, m.Time, m.Venue, m.SourceURL, m.Format, w.now)
+		err := w.queryRow(`INSERT INTO meetings (key, path, committee_id, date, time, venue, source_url, format, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			id.key(), id.path(), committeeID, m.Date, m.Time, m.Venue, m.SourceURL, m.Format, w.now).Scan(&mid)
 		if err != nil {
 			return 0, "", err
 		}
-		mid, _ = r.LastInsertId()
 		if err := w.replaceAttendees(mid, m.Attendees); err != nil {
 			return 0, "", err
 		}
@@ -451,14 +450,14 @@ func (w *writer) insertItem(meetingID int64, it archive.Item) error {
 	if _, err := w.exec(`DELETE FROM aliases WHERE old = ? OR old = ?`, it.Path, it.Key); err != nil {
 		return err
 	}
-	r, err := w.exec(`INSERT INTO items (key, path, meeting_id, position, number, title, agenda_text, text, resolutions, truncated, topics, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	var id int64
+	err := w.queryRow(`INSERT INTO items (key, path, meeting_id, position, number, title, agenda_text, text, resolutions, truncated, topics, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		it.Key, it.Path, meetingID, it.Position, it.Number, it.Title, it.AgendaText, it.Text,
-		jsonList(it.Resolutions), boolInt(it.Truncated), jsonList(it.Topics), w.now)
+		jsonList(it.Resolutions), boolInt(it.Truncated), jsonList(it.Topics), w.now).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("item %s (%s): %w", it.Key, it.Path, err)
 	}
-	id, _ := r.LastInsertId()
 	if err := w.linkSource(id); err != nil {
 		return err
 	}
@@ -497,8 +496,7 @@ func (w *writer) linkSource(itemID int64) error {
 }
 
 func (w *writer) change(key string, deleted bool) error {
-	_, err := w.exec(`INSERT INTO changes (item_key, deleted) VALUES (?, ?)`, key, boolInt(deleted))
-	return err
+	return w.tx.appendChange(w.ctx, key, deleted)
 }
 
 // alias makes old (a key or path) redirect to targetKey, and re-points
@@ -775,7 +773,7 @@ func (w *writer) retire(stale []storedItem, touched map[string]bool, kept []stor
 // RecordFailure notes a source that could not be ingested, without
 // touching anything stored from it before.
 func (s *Store) RecordFailure(ctx context.Context, src Source, reason string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sources (location, source_url, sha256, ingested_at, status, error)
 			VALUES (?, ?, ?, ?, 'failed', ?)
 			ON CONFLICT (location) DO UPDATE SET ingested_at = excluded.ingested_at, error = excluded.error,
@@ -793,7 +791,7 @@ func (w *writer) restoreProvenance(itemID int64, sources []string) error {
 			ON CONFLICT (location) DO NOTHING`, loc, w.now); err != nil {
 			return err
 		}
-		if _, err := w.exec(`INSERT INTO item_sources (item_id, source_id) SELECT ?, id FROM sources WHERE location = ?
+		if _, err := w.exec(`INSERT INTO item_sources (item_id, source_id) SELECT CAST(? AS BIGINT), id FROM sources WHERE location = ?
 			ON CONFLICT DO NOTHING`, itemID, loc); err != nil {
 			return err
 		}

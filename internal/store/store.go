@@ -1,8 +1,9 @@
 // Package store is the archive's source of truth: councils, committees,
-// meetings and agenda items in SQL (SQLite through the pure-Go
-// modernc.org/sqlite driver), with stable keys and permalinks, aliases for
-// keys that changed, provenance, and a change sequence that the search
-// index follows.
+// meetings and agenda items in SQL — SQLite through the pure-Go
+// modernc.org/sqlite driver on one machine, or PostgreSQL through pgx when
+// several nodes share the archive (dialect.go holds every difference) —
+// with stable keys and permalinks, aliases for keys that changed,
+// provenance, and a change sequence that the search indexes follow.
 package store
 
 import (
@@ -11,88 +12,94 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
-
-	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
-
-	"github.com/minutebook/minutebook/migrations"
 )
 
-// Store is the archive database.
+// Store is the archive database: a SQLite file (the default, one machine)
+// or a PostgreSQL database shared by several nodes.
 type Store struct {
-	db   *sql.DB
-	path string
+	db     *db
+	target string
 }
 
-// Open opens (creating if needed) the SQLite archive at path and applies
-// any pending migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("store.Open %s: %w", path, err)
-		}
+// Open opens the archive at target, a SQLite file path (created if
+// needed) or a postgres:// URL, and applies any pending migrations.
+func Open(ctx context.Context, target string) (*Store, error) {
+	fail := func(err error) (*Store, error) {
+		return nil, fmt.Errorf("store.Open %s: %w", redact(target), err)
 	}
-	// WAL lets readers run while one writer commits; immediate transactions
-	// take the write lock up front, so two writers queue on busy_timeout
-	// instead of failing mid-transaction.
-	dsn := "file:" + path + "?_txlock=immediate" +
-		"&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
+	sqlDB, d, err := openDB(target)
 	if err != nil {
-		return nil, fmt.Errorf("store.Open %s: %w", path, err)
+		return fail(err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store.Open %s: %w", path, err)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return fail(err)
 	}
-	if err := migrate(ctx, db); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store.Open %s: %w", path, err)
+	if err := d.migrate(ctx, sqlDB); err != nil {
+		sqlDB.Close()
+		return fail(err)
 	}
-	return &Store{db: db, path: path}, nil
-}
-
-func migrate(ctx context.Context, db *sql.DB) error {
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.FS)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	return nil
+	return &Store{db: &db{sql: sqlDB, d: d}, target: target}, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return s.db.sql.Close() }
 
-// Path is the database file.
-func (s *Store) Path() string { return s.path }
+// Path is the database file, or the PostgreSQL URL without its password.
+func (s *Store) Path() string { return redact(s.target) }
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.db.d.name }
 
 // Ping checks the database answers (for readiness probes).
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return s.db.sql.PingContext(ctx) }
 
-// inTx runs fn in one transaction, committed only if fn succeeds and ctx is
-// still live: an interrupted document leaves nothing half-written.
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// inTx runs fn in one write transaction, committed only if fn succeeds and
+// ctx is still live: an interrupted document leaves nothing half-written.
+// Write transactions are serialised (dialect.beginWrite), and one that
+// appended changes wakes the followers when it commits (dialect.notify).
+func (s *Store) inTx(ctx context.Context, fn func(*txn) error) error {
+	return s.runTx(ctx, true, fn)
+}
+
+// inJobTx runs fn in a transaction that does not wait for the archive
+// write lock and may not append changes: for bookkeeping that many
+// workers do at once beside archive writes (claiming and renewing job or
+// site leases with SELECT … FOR UPDATE SKIP LOCKED). Archive rows are
+// written only through inTx.
+func (s *Store) inJobTx(ctx context.Context, fn func(*txn) error) error {
+	return s.runTx(ctx, false, fn)
+}
+
+func (s *Store) runTx(ctx context.Context, ordered bool, fn func(*txn) error) error {
+	sqlTx, err := s.db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	tx := &txn{tx: sqlTx, d: s.db.d, ordered: ordered}
+	if ordered && tx.d.beginWrite != "" {
+		if _, err := tx.ExecContext(ctx, tx.d.beginWrite); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
-		tx.Rollback()
+		sqlTx.Rollback()
 		return err
+	}
+	if tx.d.notify != "" && tx.lastSeq > 0 {
+		// Delivered on commit, and only if it commits.
+		if _, err := tx.ExecContext(ctx, tx.d.notify, fmt.Sprint(tx.lastSeq)); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
 	}
 	if err := ctx.Err(); err != nil {
-		tx.Rollback()
+		sqlTx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	return sqlTx.Commit()
 }
 
 func now() string { return time.Now().UTC().Format(time.RFC3339) }
@@ -111,12 +118,12 @@ func notFound(what string, err error) error {
 }
 
 // Backup writes a consistent copy of the database to path while it stays
-// in use (VACUUM INTO).
+// in use: VACUUM INTO for SQLite, pg_dump for PostgreSQL.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("store.Backup: %s already exists", path)
 	}
-	if _, err := s.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	if err := s.db.d.backup(ctx, s.db, s.target, path); err != nil {
 		return fmt.Errorf("store.Backup %s: %w", path, err)
 	}
 	return nil
