@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minutebook/minutebook/internal/moderngov/moderngovtest"
 	"github.com/minutebook/minutebook/internal/sampletest"
 	"github.com/minutebook/minutebook/internal/search"
 	"github.com/minutebook/minutebook/internal/server"
@@ -204,6 +205,28 @@ func TestSeveralNodesOnePostgres(t *testing.T) {
 		t.Fatalf("empty archive: node b finds %d", n)
 	}
 
+	// A worker crawls a (fake) council site into the archive; the other
+	// node finds the crawled minutes within 5 s.
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		site := moderngovtest.New(t)
+		mb := func(args ...string) {
+			t.Helper()
+			var out, errOut bytes.Buffer
+			args = append([]string{args[0], "--database-url", database, "--data", filepath.Join(root, "w")}, args[1:]...)
+			if code := run(context.Background(), args, &out, &errOut); code != 0 {
+				t.Fatalf("minutebook %s exited %d: %s %s", strings.Join(args, " "), code, out.String(), errOut.String())
+			}
+		}
+		mb("sources", "add", site.URL)
+		mb("worker", "--once", "--rate", "1000", "--history", "3650d")
+		crawled := time.Now()
+		waitFor(t, 5*time.Second, "node b finds the crawled minutes", func() bool { return b.total(t, "") > 0 })
+		t.Logf("node b found the crawled items %s after the worker returned", time.Since(crawled).Round(time.Millisecond))
+	} else {
+		t.Log("pdftotext (poppler-utils) not installed: worker step skipped")
+	}
+	before := b.total(t, "")
+
 	// Ingest through its own run (own pool), not through a node.
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"ingest", "--database-url", database, "--data", filepath.Join(root, "w"),
@@ -211,9 +234,10 @@ func TestSeveralNodesOnePostgres(t *testing.T) {
 		t.Fatalf("ingest exited %d: %s %s", code, out.String(), errOut.String())
 	}
 	ingested := time.Now()
-	waitFor(t, 5*time.Second, "node b finds the ingested minutes", func() bool { return b.total(t, "apologies") > 0 })
+	waitFor(t, 5*time.Second, "node b finds the ingested minutes", func() bool { return b.total(t, "") > before })
 	t.Logf("node b found the new items %s after the ingest returned", time.Since(ingested).Round(time.Millisecond))
-	waitFor(t, 5*time.Second, "node a finds them too", func() bool { return a.total(t, "apologies") == b.total(t, "apologies") })
+	waitFor(t, 5*time.Second, "node a finds them too", func() bool { return a.total(t, "") == b.total(t, "") })
+
 	want := a.total(t, "")
 
 	// Kill a web node; a fresh one (empty index dir) builds its index
@@ -221,8 +245,8 @@ func TestSeveralNodesOnePostgres(t *testing.T) {
 	killB()
 	c := startNode(t, database, filepath.Join(root, "c"))
 	waitFor(t, 30*time.Second, "fresh node c ready", func() bool { return c.ready(t) })
-	if got := c.total(t, ""); got != want || got != 38 {
-		t.Errorf("fresh node finds %d items, node a %d, want 38", got, want)
+	if got := c.total(t, ""); got != want || got < 38 {
+		t.Errorf("fresh node finds %d items, node a %d, want the same and at least the 38 sample items", got, want)
 	}
 	if ga, gc := a.total(t, "school OR children"), c.total(t, "school OR children"); ga != gc {
 		t.Errorf("nodes disagree: a %d, c %d", ga, gc)

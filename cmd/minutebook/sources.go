@@ -67,7 +67,7 @@ func runSources(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		site.Every = *every
 	}
-	st, err := store.Open(ctx, cfg.DBPath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "minutebook worker: --idle and --lease must be positive, --owner not empty")
 		return errUsage
 	}
-	st, err := store.Open(ctx, cfg.DBPath())
+	st, err := store.Open(ctx, cfg.Database())
 	if err != nil {
 		return err
 	}
