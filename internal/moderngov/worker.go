@@ -97,7 +97,7 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 	errLeaseLost := errors.New("lease lost to another worker")
 	opts := Options{
 		Site: site.Slug, BaseURL: site.BaseURL, From: now.Add(-w.History), To: now.AddDate(0, 0, 1),
-		Revisit: w.Revisit, Registry: w.Registry, Logger: log, Now: w.Now,
+		Revisit: w.Revisit, Registry: w.Registry, Logger: w.Logger, Now: w.Now, // the crawl adds site= itself
 		Progress: func(done, total int) {
 			log.Info("crawl progress", "meetings_done", done, "meetings_total", total)
 			kept, err := w.Store.ExtendLease(crawlCtx, site.Slug, w.Owner, w.Now().Add(w.Lease))
