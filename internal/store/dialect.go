@@ -57,6 +57,10 @@ type dialect struct {
 	notify string
 }
 
+// sqlitePathEscaper percent-encodes what a SQLite URI file name cannot
+// hold literally.
+var sqlitePathEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
 // writeLockID is the PostgreSQL advisory lock every archive write
 // transaction holds until it commits. Why: followers read the change
 // sequence as "every seq after the last one I applied". With concurrent
@@ -110,7 +114,9 @@ func openDB(target string) (*sql.DB, *dialect, error) {
 	// WAL lets readers run while one writer commits; immediate transactions
 	// take the write lock up front, so two writers queue on busy_timeout
 	// instead of failing mid-transaction.
-	dsn := "file:" + target + "?_txlock=immediate" +
+	// The path is percent-encoded: a '#' or '?' in it (Go subtest folders
+	// have '#') would otherwise cut the file name short.
+	dsn := "file:" + sqlitePathEscaper.Replace(target) + "?_txlock=immediate" +
 		"&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open(sqliteDialect.driver, dsn)
