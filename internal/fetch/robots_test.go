@@ -57,3 +57,19 @@ func TestRobotsEmptyAndOdd(t *testing.T) {
 		}
 	}
 }
+
+// Any robots.txt, however broken, parses without panicking, and a path
+// explicitly disallowed for every agent stays disallowed.
+func FuzzParseRobots(f *testing.F) {
+	f.Add([]byte("User-agent: *\nDisallow: /private/\nAllow: /private/open\nCrawl-delay: 2\n"), "/private/x")
+	f.Add([]byte("User-agent: minutebook\nDisallow: /*.pdf$\n"), "/a.pdf")
+	f.Add([]byte("\xff\xfe\x00garbage\nDisallow"), "/")
+	f.Fuzz(func(t *testing.T, body []byte, path string) {
+		r := ParseRobots(body, "minutebook")
+		r.Allowed(path)
+		r.CrawlDelay()
+		if ParseRobots([]byte("User-agent: *\nDisallow: /\n"), "minutebook").Allowed("/" + path) {
+			t.Fatal("Disallow: / allowed a path")
+		}
+	})
+}

@@ -150,3 +150,23 @@ func TestEndpoints(t *testing.T) {
 		t.Errorf("Resolve = %s", got)
 	}
 }
+
+// The web service parsers take any bytes without panicking: a broken or
+// hostile answer is an error, never a crash.
+func FuzzParseService(f *testing.F) {
+	for _, name := range []string{"GetCommittees.xml", "GetMeetings-101.xml", "GetMeeting-1001.xml", "GetMeeting-1002.xml"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "moderngov", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("<committees><committee><committeeid>x</committeeid></committee>"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ParseCommittees(body)
+		ParseMeetings(body)
+		if m, err := ParseMeeting(body); err == nil && m != nil {
+			m.PrintedMinutes()
+		}
+	})
+}
