@@ -38,8 +38,8 @@ type HTTPLoad struct {
 	Latency
 }
 
-// server is a `minutebook serve` child process.
-type server struct {
+// serveProcess is a `minutebook serve` child process.
+type serveProcess struct {
 	cmd  *exec.Cmd
 	base string
 	done chan error
@@ -48,7 +48,7 @@ type server struct {
 // startServer starts `BINARY serve` over the data folder on a free
 // loopback port and waits until /readyz answers 200, returning how long
 // that took from the exec.
-func startServer(ctx context.Context, binary, data string, stderr io.Writer) (*server, time.Duration, error) {
+func startServer(ctx context.Context, binary, data string, stderr io.Writer) (*serveProcess, time.Duration, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, 0, err
@@ -61,7 +61,7 @@ func startServer(ctx context.Context, binary, data string, stderr io.Writer) (*s
 	if err := cmd.Start(); err != nil {
 		return nil, 0, fmt.Errorf("starting %s serve: %w", binary, err)
 	}
-	s := &server{cmd: cmd, base: "http://" + addr, done: make(chan error, 1)}
+	s := &serveProcess{cmd: cmd, base: "http://" + addr, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait() }()
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(5 * time.Minute) // a large index may be caught up first
@@ -90,7 +90,7 @@ func startServer(ctx context.Context, binary, data string, stderr io.Writer) (*s
 }
 
 // stop asks the server to shut down and waits for it.
-func (s *server) stop() {
+func (s *serveProcess) stop() {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
@@ -217,7 +217,7 @@ func load(ctx context.Context, base string, paths []string, clients int, d time.
 // for the load), then loads the search page and the item page.
 func measureServe(ctx context.Context, c Config, data string) (Serve, error) {
 	var out Serve
-	var s *server
+	var s *serveProcess
 	for i := 0; i < c.ColdStarts; i++ {
 		srv, took, err := startServer(ctx, c.Binary, data, c.Log)
 		if err != nil {
