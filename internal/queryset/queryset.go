@@ -19,9 +19,12 @@ var Classes = []Class{
 	{"phrase", []search.Request{{Query: `"elective home education"`}, {Query: `"social workers"`}, {Query: `"mental health"`}}},
 	{"phrase-common-words", []search.Request{{Query: `"the council"`}, {Query: `"report of the"`}, {Query: `"it was noted that"`}}},
 	{"boolean", []search.Request{{Query: "(SEND OR EHCP) -budget"}, {Query: "housing OR transport"}, {Query: "recruitment retention -agency"}}},
+	// The councils are among the 120 the corpus generator writes (the
+	// first version named Leicestershire and Worcestershire, which it
+	// never writes, so two of three queries measured an empty result).
 	{"phrase-council-date", []search.Request{
-		{Query: `"the council"`, Councils: []string{"leicestershire"}, From: "2019-01-01", To: "2022-12-31"},
-		{Query: `"social workers"`, Councils: []string{"worcestershire"}, From: "2015-01-01"},
+		{Query: `"the council"`, Councils: []string{"kent"}, From: "2019-01-01", To: "2022-12-31"},
+		{Query: `"social workers"`, Councils: []string{"staffordshire"}, From: "2015-01-01"},
 		{Query: `"special educational needs"`, Councils: []string{"middlesbrough"}, From: "2018-01-01"},
 	}},
 	{"faceted", []search.Request{{Query: "budget", Facets: true}, {Query: "SEND", Facets: true}, {Query: `"the council"`, Facets: true}}},
