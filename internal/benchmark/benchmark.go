@@ -31,6 +31,7 @@ type Config struct {
 	Work         string        // cache folder for corpus, archive and indexes
 	Out          string        // folder for bench-ITEMS.md and .json ("" writes nothing)
 	Repeat       int           // timed rounds through each class's queries
+	ClassBudget  time.Duration // stop a class's rounds after this long (at least 3 rounds)
 	Clients      int           // concurrent HTTP clients
 	HTTPDuration time.Duration // per page kind
 	ColdStarts   int           // serve starts timed
@@ -50,6 +51,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Repeat <= 0 {
 		c.Repeat = 20
+	}
+	if c.ClassBudget <= 0 {
+		c.ClassBudget = time.Minute
 	}
 	if c.Clients <= 0 {
 		c.Clients = 16
@@ -71,7 +75,8 @@ func (c Config) withDefaults() Config {
 // --phase`).
 func (c Config) ChildArgs(phase string) []string {
 	args := []string{"bench", "--phase", phase, "--items", strconv.Itoa(c.Items), "--seed", strconv.FormatInt(c.Seed, 10),
-		"--work", c.Work, "--repeat", strconv.Itoa(c.Repeat)}
+		"--work", c.Work, "--repeat", strconv.Itoa(c.Repeat),
+		"--class-budget", c.ClassBudget.String()}
 	if c.Rebuild {
 		args = append(args, "--rebuild")
 	}
@@ -83,6 +88,7 @@ type Report struct {
 	Items        int        `json:"items"`
 	Seed         int64      `json:"seed"`
 	Repeat       int        `json:"repeat"`
+	ClassBudget  string     `json:"class_budget"`
 	Started      string     `json:"started"`
 	Seconds      float64    `json:"seconds"`
 	Command      string     `json:"command"`
@@ -105,7 +111,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		return nil, fmt.Errorf("benchmark: no binary to run phases and serve with")
 	}
 	start := time.Now()
-	r := &Report{Items: c.Items, Seed: c.Seed, Repeat: c.Repeat, Started: now(), Command: c.Command, Note: c.Note, Machine: describeMachine()}
+	r := &Report{Items: c.Items, Seed: c.Seed, Repeat: c.Repeat, ClassBudget: c.ClassBudget.String(), Started: now(), Command: c.Command, Note: c.Note, Machine: describeMachine()}
 	steps := []struct {
 		phase string
 		into  any

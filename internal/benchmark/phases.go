@@ -274,7 +274,7 @@ func queryBleve(ctx context.Context, l layout, c Config) (QueryRun, error) {
 	if n, err := ix.DocCount(); err != nil || n == 0 {
 		return QueryRun{}, fmt.Errorf("the Bleve index in %s is empty or unreadable (%v): run the %s phase first", l.index, err, PhaseBleveBuild)
 	}
-	return runQueries(ctx, "minutebook", ix.Search, time.Since(start), c.Repeat)
+	return runQueries(ctx, "minutebook", ix.Search, time.Since(start), c.Repeat, c.ClassBudget)
 }
 
 func queryFTS(ctx context.Context, l layout, c Config) (QueryRun, error) {
@@ -284,12 +284,14 @@ func queryFTS(ctx context.Context, l layout, c Config) (QueryRun, error) {
 		return QueryRun{}, err
 	}
 	defer ix.Close()
-	return runQueries(ctx, "fts5", ix.Search, time.Since(start), c.Repeat)
+	return runQueries(ctx, "fts5", ix.Search, time.Since(start), c.Repeat, c.ClassBudget)
 }
 
 // runQueries runs the fixed query set: one untimed pass (warm caches, and
-// the hit counts), then repeat timed rounds through each class's queries.
-func runQueries(ctx context.Context, engine string, s searcher, open time.Duration, repeat int) (QueryRun, error) {
+// the hit counts), then repeat timed rounds through each class's queries,
+// fewer (but at least 3) when a class runs past budget: at a million items
+// a slow engine would otherwise take hours.
+func runQueries(ctx context.Context, engine string, s searcher, open time.Duration, repeat int, budget time.Duration) (QueryRun, error) {
 	run := QueryRun{Engine: engine, OpenSeconds: open.Seconds()}
 	for _, class := range queryset.Classes {
 		cl := ClassLatency{Class: class.Name}
@@ -309,7 +311,8 @@ func runQueries(ctx context.Context, engine string, s searcher, open time.Durati
 			}
 			cl.Queries = append(cl.Queries, q)
 		}
-		for r := 0; r < repeat; r++ {
+		classStart := time.Now()
+		for r := 0; r < repeat && (r < 3 || time.Since(classStart) < budget); r++ {
 			for i, req := range class.Requests {
 				if !ok[i] {
 					continue

@@ -55,7 +55,7 @@ func (r *Report) Markdown() string {
 	p("\n\n")
 
 	p("## Query latency (in-process, ms)\n\n")
-	p("Each class's queries run once untimed, then %d timed rounds; 20 results per page. Ratio is FTS5 / Minutebook: above 1, Minutebook is faster. \"Same hits\" counts the class's queries for which both engines found the same number of items (see below): where they differ, the ratio compares different work.\n\n", r.Repeat)
+	p("Each class's queries run once untimed, then %d timed rounds (fewer, at least 3, for a class past %s: n says how many samples); 20 results per page. Ratio is FTS5 / Minutebook: above 1, Minutebook is faster. \"Same hits\" counts the class's queries for which both engines found the same number of items (see below): where they differ, the ratio compares different work.\n\n", r.Repeat, r.ClassBudget)
 	p("| Class | n | Minutebook p50 | p95 | p99 | FTS5 p50 | p95 | p99 | ratio p50 | ratio p99 | same hits | p99 target |\n")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	fts := map[string]ClassLatency{}
