@@ -135,16 +135,18 @@ func genCorpus(l layout, c Config) (CorpusInfo, error) {
 		return info, nil
 	}
 	start := time.Now()
-	f, err := os.Create(l.corpus + ".tmp")
+	// Written aside and renamed: a reader never sees half a corpus.
+	f, err := os.CreateTemp(l.dir, "corpus-*.tmp")
 	if err != nil {
 		return info, err
 	}
+	defer os.Remove(f.Name())
 	st, err := corpus.Generate(f, corpus.Options{Items: c.Items, Seed: c.Seed})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(l.corpus+".tmp", l.corpus)
+		err = os.Rename(f.Name(), l.corpus)
 	}
 	if err != nil {
 		return info, fmt.Errorf("generating %s: %w", l.corpus, err)
