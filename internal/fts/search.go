@@ -54,24 +54,39 @@ func (ix *Index) Search(ctx context.Context, req search.Request) (*search.Result
 			snip = "snippet(fts, 1, '" + markOpen + "', '" + markClose + "', '…', 40)"
 		}
 	}
-	var order string
+	var order func(prefix string) string
 	switch req.Sort {
 	case "newest":
-		order = "d.date DESC, score"
+		order = func(p string) string { return p + "date DESC, " + p + "score, " + p + "id" }
 	case "oldest":
-		order = "d.date, score"
+		order = func(p string) string { return p + "date, " + p + "score, " + p + "id" }
 	case "", "relevance":
-		order = "score"
+		order = func(p string) string { return p + "score, " + p + "id" }
 		if tr.Match == "" {
-			order = "d.date DESC, d.id"
+			order = func(p string) string { return p + "date DESC, " + p + "id" }
 		}
 	default:
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}
 	}
+	// The page is ranked on rowids and scores alone, the docs table joined
+	// only when a filter or the sort needs it; stored columns and snippets
+	// are then read for the page's rows only. (Asked in one statement,
+	// SQLite computes snippet() for every match before sorting.)
+	rankFrom, id, date := "fts", "fts.rowid", "''"
+	if tr.Match == "" || len(where) > 1 || (req.Sort != "" && req.Sort != "relevance") {
+		rankFrom, id, date = from, "d.id", "d.date"
+	}
+	rank := `SELECT ` + id + ` AS id, ` + score + ` AS score, ` + date + ` AS date FROM ` + rankFrom + whereSQL +
+		` ORDER BY ` + order("") + ` LIMIT ? OFFSET ?`
+	hitsArgs := append(append([]any{}, args...), per, (page-1)*per)
+	pageFrom := `(` + rank + `) p JOIN docs d ON d.id = p.id`
+	if snip != "''" {
+		pageFrom += ` JOIN fts ON fts.rowid = p.id WHERE fts MATCH ?`
+		hitsArgs = append(hitsArgs, tr.Match)
+	}
 	hitsSQL := `SELECT d.key, d.path, d.meeting_key, d.meeting_path, d.council, d.council_name, d.committee, d.committee_name,
-		d.date, d.number, d.title, d.topics, ` + score + ` AS score, ` + snip + ` FROM ` + from + whereSQL +
-		` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
-	rows, err := ix.db.QueryContext(ctx, hitsSQL, append(args, per, (page-1)*per)...)
+		d.date, d.number, d.title, d.topics, p.score, ` + snip + ` FROM ` + pageFrom + ` ORDER BY ` + order("p.")
+	rows, err := ix.db.QueryContext(ctx, hitsSQL, hitsArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("fts search %q: %w", req.Query, err)
 	}
