@@ -188,7 +188,11 @@ func Open(ctx context.Context, path string) (*Index, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("fts.Open: %w", err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)")
+	// Tuned as one would serve FTS5: the file memory-mapped (as Bleve maps
+	// its segments), a 64 MiB page cache, sorts and materialised matches
+	// in memory.
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)&_pragma=mmap_size(4294967296)"+
+		"&_pragma=cache_size(-65536)&_pragma=temp_store(2)")
 	if err != nil {
 		return nil, fmt.Errorf("fts.Open %s: %w", path, err)
 	}
