@@ -76,8 +76,9 @@ func (ix *Index) Search(ctx context.Context, req search.Request) (*search.Result
 	if tr.Match == "" || len(where) > 1 || (req.Sort != "" && req.Sort != "relevance") {
 		rankFrom, id, date = from, "d.id", "d.date"
 	}
-	rank := `SELECT ` + id + ` AS id, ` + score + ` AS score, ` + date + ` AS date FROM ` + rankFrom + whereSQL +
-		` ORDER BY ` + order("") + ` LIMIT ? OFFSET ?`
+	// bm25() cannot sit in a window query itself: it is computed a level down.
+	rank := `SELECT id, score, date, count(*) OVER () AS total FROM (SELECT ` + id + ` AS id, ` + score + ` AS score, ` +
+		date + ` AS date FROM ` + rankFrom + whereSQL + `) ORDER BY ` + order("") + ` LIMIT ? OFFSET ?`
 	hitsArgs := append(append([]any{}, args...), per, (page-1)*per)
 	pageFrom := `(` + rank + `) p JOIN docs d ON d.id = p.id`
 	if snip != "''" {
@@ -85,7 +86,7 @@ func (ix *Index) Search(ctx context.Context, req search.Request) (*search.Result
 		hitsArgs = append(hitsArgs, tr.Match)
 	}
 	hitsSQL := `SELECT d.key, d.path, d.meeting_key, d.meeting_path, d.council, d.council_name, d.committee, d.committee_name,
-		d.date, d.number, d.title, d.topics, p.score, ` + snip + ` FROM ` + pageFrom + ` ORDER BY ` + order("p.")
+		d.date, d.number, d.title, d.topics, p.score, p.total, ` + snip + ` FROM ` + pageFrom + ` ORDER BY ` + order("p.")
 	rows, err := ix.db.QueryContext(ctx, hitsSQL, hitsArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("fts search %q: %w", req.Query, err)
@@ -95,7 +96,7 @@ func (ix *Index) Search(ctx context.Context, req search.Request) (*search.Result
 		var h search.Hit
 		var topics, snippet string
 		if err := rows.Scan(&h.Key, &h.Path, &h.MeetingKey, &h.MeetingPath, &h.Council, &h.CouncilName, &h.Committee,
-			&h.CommitteeName, &h.Date, &h.Number, &h.Title, &topics, &h.Score, &snippet); err != nil {
+			&h.CommitteeName, &h.Date, &h.Number, &h.Title, &topics, &h.Score, &out.Total, &snippet); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("fts search %q: %w", req.Query, err)
 		}
@@ -111,9 +112,12 @@ func (ix *Index) Search(ctx context.Context, req search.Request) (*search.Result
 		return nil, fmt.Errorf("fts search %q: %w", req.Query, err)
 	}
 
-	if req.Facets {
+	// The ranking counted every match (count(*) OVER ()) while it sorted
+	// them; only a page past the end needs counting again.
+	switch {
+	case req.Facets:
 		err = ix.facets(ctx, out, from+whereSQL, args)
-	} else {
+	case len(out.Hits) == 0:
 		err = ix.db.QueryRowContext(ctx, `SELECT count(*) FROM `+from+whereSQL, args...).Scan(&out.Total)
 	}
 	if err != nil {
