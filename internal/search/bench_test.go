@@ -11,6 +11,7 @@ import (
 
 	"github.com/minutebook/minutebook/internal/corpus"
 	"github.com/minutebook/minutebook/internal/ingest"
+	"github.com/minutebook/minutebook/internal/queryset"
 	"github.com/minutebook/minutebook/internal/search"
 	"github.com/minutebook/minutebook/internal/store"
 )
@@ -70,26 +71,6 @@ func benchIndex(b *testing.B, items int) *search.Index {
 	return ix
 }
 
-// The query classes of the benchmark: each runs a fixed set of queries.
-var benchClasses = []struct {
-	name string
-	reqs []search.Request
-}{
-	{"common-term", []search.Request{{Query: "council"}, {Query: "report"}, {Query: "children"}}},
-	{"rare-term", []search.Request{{Query: "apprenticeships"}, {Query: "biodiversity"}, {Query: "CAMHS"}}},
-	{"phrase", []search.Request{{Query: `"elective home education"`}, {Query: `"social workers"`}, {Query: `"mental health"`}}},
-	{"phrase-common-words", []search.Request{{Query: `"the council"`}, {Query: `"report of the"`}, {Query: `"it was noted that"`}}},
-	{"boolean", []search.Request{{Query: "(SEND OR EHCP) -budget"}, {Query: "housing OR transport"}, {Query: "recruitment retention -agency"}}},
-	{"phrase-council-date", []search.Request{
-		{Query: `"the council"`, Councils: []string{"leicestershire"}, From: "2019-01-01", To: "2022-12-31"},
-		{Query: `"social workers"`, Councils: []string{"worcestershire"}, From: "2015-01-01"},
-		{Query: `"special educational needs"`, Councils: []string{"middlesbrough"}, From: "2018-01-01"},
-	}},
-	{"faceted", []search.Request{{Query: "budget", Facets: true}, {Query: "SEND", Facets: true}, {Query: `"the council"`, Facets: true}}},
-	{"highlighted", []search.Request{{Query: "budget", Highlight: true}, {Query: `"it was noted that"`, Highlight: true}, {Query: "children", Highlight: true}}},
-	{"search-page", []search.Request{{Query: "elective home education", Facets: true, Highlight: true}, {Query: "the", Facets: true, Highlight: true}}},
-}
-
 // BenchmarkSearch reports p50 and p99 latency per query class over a
 // generated corpus (100,000 items by default):
 //
@@ -97,12 +78,12 @@ var benchClasses = []struct {
 func BenchmarkSearch(b *testing.B) {
 	ix := benchIndex(b, benchItems())
 	ctx := context.Background()
-	for _, class := range benchClasses {
-		b.Run(class.name, func(b *testing.B) {
+	for _, class := range queryset.Classes {
+		b.Run(class.Name, func(b *testing.B) {
 			var lat []time.Duration
 			i := 0
 			for b.Loop() {
-				req := class.reqs[i%len(class.reqs)]
+				req := class.Requests[i%len(class.Requests)]
 				i++
 				req.PerPage = 20
 				start := time.Now()
