@@ -40,6 +40,10 @@ func TestKillDuringIngest(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("needs SIGKILL")
 	}
+	n := *rounds
+	if testing.Short() && n > 5 {
+		n = 5 // a quick look; CI runs all 20
+	}
 	dir := t.TempDir()
 	bin := buildBinary(t, dir)
 	corpusFile := filepath.Join(dir, "corpus.jsonl")
@@ -61,13 +65,13 @@ func TestKillDuringIngest(t *testing.T) {
 		}
 	}()
 	kills := map[string]int{}
-	for round := 1; round <= *rounds; round++ {
+	for round := 1; round <= n; round++ {
 		if srv == nil {
 			srv = startServe(t, bin, data)
 		}
 		// Each round imports a longer prefix of the corpus, so every round
 		// has new meetings to store (after skipping those already in).
-		upTo := len(lines) * round / *rounds
+		upTo := len(lines) * round / n
 		imp := start(t, bin, "import", "--data", data, "--jsonl", "-")
 		imp.cmd.Stdin = strings.NewReader(strings.Join(lines[:upTo], ""))
 		imp.begin(t)
