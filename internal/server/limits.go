@@ -14,6 +14,7 @@ import (
 	"github.com/minutebook/minutebook/internal/metrics"
 	"github.com/minutebook/minutebook/internal/query"
 	"github.com/minutebook/minutebook/internal/search"
+	"github.com/minutebook/minutebook/web"
 )
 
 // errBusy: every search slot stayed taken for the whole queueing time.
@@ -63,6 +64,42 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, retr
 		return
 	}
 	s.renderError(w, r, status)
+}
+
+// cleanRequestID drops a client's X-Request-Id unless it is a short token
+// (letters, digits, . _ / -), so logs and the echo carry nothing odd; chi
+// then makes one up.
+func cleanRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(middleware.RequestIDHeader); id != "" && !isToken(id) {
+			r.Header.Del(middleware.RequestIDHeader)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isToken(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._/-", c)
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// badRequest answers 400 with a message the user can act on.
+func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, msg string) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		_ = writeJSON(w, http.StatusBadRequest, apiError{Error: msg})
+		return
+	}
+	v := web.ErrorPage{Page: web.Page{Title: "Bad request", NoIndex: true}, Status: http.StatusBadRequest,
+		Heading: "We could not read that request", Message: msg}
+	s.render(w, r, http.StatusBadRequest, web.ErrorView(v))
 }
 
 // requestIDHeader echoes the request ID, so a user's report can be found

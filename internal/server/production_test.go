@@ -110,6 +110,21 @@ func TestPanicBecomesErrorPageWithRequestID(t *testing.T) {
 	}
 }
 
+func TestClientRequestID(t *testing.T) {
+	ts, _, _ := newProductionServer(t, server.Options{})
+	for _, tc := range []struct{ sent, keep string }{
+		{"abc-123/x.y_z", "abc-123/x.y_z"},
+		{"bad id\twith <markup>", ""},
+		{strings.Repeat("a", 65), ""},
+	} {
+		resp, _ := fetch(t, ts.URL+"/healthz", "X-Request-Id", tc.sent)
+		got := resp.Header.Get("X-Request-Id")
+		if tc.keep != "" && got != tc.keep || tc.keep == "" && (got == "" || got == tc.sent) {
+			t.Errorf("sent %q, echoed %q", tc.sent, got)
+		}
+	}
+}
+
 func TestRateLimitPerClient(t *testing.T) {
 	ts, _, _ := newProductionServer(t, server.Options{RateLimit: 3, TrustedProxies: []string{"127.0.0.1/32", "::1/128"}})
 	from := func(ip, path string) (*http.Response, string) {
@@ -220,5 +235,18 @@ func TestStatsMatchIndex(t *testing.T) {
 	}
 	if s["items"] != 38 || s["indexed_items"] != s["items"] || s["applied_seq"] != s["last_seq"] || s["meetings"] == 0 {
 		t.Errorf("stats %s", body)
+	}
+}
+
+// TestBadSearchParametersAre400: a parameter the user can fix is a 400
+// saying what to fix, on every page that searches (it used to be a 500 on
+// topic pages and feeds).
+func TestBadSearchParametersAre400(t *testing.T) {
+	ts, _, _ := newProductionServer(t, server.Options{})
+	for _, path := range []string{"/search.atom?q=SEND&sort=sideways", "/topics/send?from=yesterday", "/search.atom?q=%22unclosed"} {
+		resp, body := fetch(t, ts.URL+path)
+		if resp.StatusCode != 400 || !strings.Contains(body, "We could not read that request") {
+			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/minutebook/minutebook/internal/archive"
 	"github.com/minutebook/minutebook/internal/metrics"
+	"github.com/minutebook/minutebook/internal/query"
 	"github.com/minutebook/minutebook/internal/search"
 	"github.com/minutebook/minutebook/internal/store"
 	"github.com/minutebook/minutebook/internal/topic"
@@ -128,6 +129,7 @@ func (s *Server) Handler() http.Handler { return s.handler(nil) }
 // handler builds the router; extra adds routes (tests only).
 func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r := chi.NewRouter()
+	r.Use(cleanRequestID)
 	r.Use(middleware.RequestID)
 	r.Use(requestIDHeader)
 	r.Use(clientIP(s.opts.TrustedProxies))
@@ -205,6 +207,12 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 		}
 		if errors.Is(err, context.Canceled) {
 			return // the client went away
+		}
+		var se *query.SyntaxError
+		if errors.As(err, &se) {
+			// A search parameter the user can fix (topic pages, feeds).
+			s.badRequest(w, r, se.Msg)
+			return
 		}
 		if errors.Is(err, errBusy) || errors.Is(err, context.DeadlineExceeded) {
 			// Overload, not a fault: say so and when to come back.
