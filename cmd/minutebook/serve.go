@@ -65,8 +65,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	followCtx, stopFollow := context.WithCancel(ctx)
-	defer stopFollow()
-	go ix.Follow(followCtx, st, cfg.PollEvery)
+	followDone := make(chan struct{})
+	go func() { ix.Follow(followCtx, st, cfg.PollEvery); close(followDone) }()
+	// On the way out the follower stops before the index closes, so no
+	// batch is cut off by Close.
+	defer func() { stopFollow(); <-followDone }()
 
 	met.WatchSources(func() (map[string]int, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -107,6 +110,5 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	stopFollow()
 	return nil
 }
