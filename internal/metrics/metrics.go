@@ -39,7 +39,7 @@ func New() *Metrics {
 			Buckets: latencyBuckets,
 		}, []string{"route", "code"}),
 		search: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "minutebook_search_duration_seconds", Help: "Time one search took in the index, by outcome (ok, refused, timeout, busy, error).",
+			Name: "minutebook_search_duration_seconds", Help: "Time one search took in the index, by outcome (ok, refused, timeout, busy, canceled, error).",
 			Buckets: latencyBuckets,
 		}, []string{"outcome"}),
 		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -95,11 +95,12 @@ func StatusClass(status int) string {
 
 // Search outcomes.
 const (
-	SearchOK      = "ok"
-	SearchRefused = "refused" // the query was refused with a message (syntax, limits)
-	SearchTimeout = "timeout" // the per-request deadline passed
-	SearchBusy    = "busy"    // no search slot came free in time
-	SearchError   = "error"
+	SearchOK       = "ok"
+	SearchRefused  = "refused"  // the query was refused with a message (syntax, limits)
+	SearchTimeout  = "timeout"  // the per-request deadline passed
+	SearchBusy     = "busy"     // no search slot came free in time
+	SearchCanceled = "canceled" // the client went away
+	SearchError    = "error"
 )
 
 // ObserveSearch records one search.

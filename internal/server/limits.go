@@ -111,14 +111,21 @@ func requestIDHeader(next http.Handler) http.Handler {
 	})
 }
 
-// limitedSearcher lets at most cap(slots) searches run at once; the rest
-// wait up to queue for a slot, then get errBusy. Each search is timed.
+// limitedSearcher lets at most cap(slots) searching requests run at
+// once; the rest wait up to queue for a slot, then get errBusy. A request
+// holds one slot for all its searches (a topic page makes a score of them:
+// queueing for each would let it starve), taken by the searchSlot
+// middleware or, on pages that search on the side, by its first search.
+// Each search is timed.
 type limitedSearcher struct {
 	Searcher
 	slots   chan struct{}
 	queue   time.Duration
 	metrics *metrics.Metrics
 }
+
+// slotKey marks a request context that holds a search slot.
+type slotKey struct{}
 
 func (l *limitedSearcher) acquire(ctx context.Context) error {
 	select {
@@ -138,23 +145,61 @@ func (l *limitedSearcher) acquire(ctx context.Context) error {
 	}
 }
 
-func (l *limitedSearcher) Search(ctx context.Context, req search.Request) (*search.Result, error) {
+// hold takes a slot unless ctx already holds one; release gives it back.
+func (l *limitedSearcher) hold(ctx context.Context) (release func(), err error) {
+	if ctx.Value(slotKey{}) != nil {
+		return func() {}, nil
+	}
 	if err := l.acquire(ctx); err != nil {
+		return nil, err
+	}
+	return func() { <-l.slots }, nil
+}
+
+// searchSlot holds one search slot for the whole request, queueing before
+// the search deadline starts; a request that finds none in time is
+// answered 503 with Retry-After.
+func (s *Server) searchSlot(next http.Handler) http.Handler {
+	l := s.index.(*limitedSearcher)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		release, err := l.hold(r.Context())
+		if err != nil {
+			l.observe(0, err)
+			if errors.Is(err, errBusy) {
+				s.log.Warn("request refused: every search slot busy", "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()))
+				s.refuse(w, r, http.StatusServiceUnavailable, retryAfterSeconds(busyRetryAfter))
+			}
+			return
+		}
+		defer release()
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, true)))
+	})
+}
+
+func (l *limitedSearcher) Search(ctx context.Context, req search.Request) (*search.Result, error) {
+	release, err := l.hold(ctx)
+	if err != nil {
 		l.observe(0, err)
 		return nil, err
 	}
-	defer func() { <-l.slots }()
+	defer release()
 	start := time.Now()
 	res, err := l.Searcher.Search(ctx, req)
 	l.observe(time.Since(start), err)
 	return res, err
 }
 
+// Related items are an extra on an item page: when every slot is busy the
+// page is served without them rather than made to queue.
 func (l *limitedSearcher) Related(ctx context.Context, key string, n int) ([]search.Hit, error) {
-	if err := l.acquire(ctx); err != nil {
-		return nil, err
+	if ctx.Value(slotKey{}) == nil {
+		select {
+		case l.slots <- struct{}{}:
+			defer func() { <-l.slots }()
+		default:
+			return nil, errBusy
+		}
 	}
-	defer func() { <-l.slots }()
 	return l.Searcher.Related(ctx, key, n)
 }
 
@@ -172,6 +217,8 @@ func (l *limitedSearcher) observe(d time.Duration, err error) {
 		outcome = metrics.SearchBusy
 	case errors.Is(err, context.DeadlineExceeded):
 		outcome = metrics.SearchTimeout
+	case errors.Is(err, context.Canceled):
+		outcome = metrics.SearchCanceled
 	default:
 		outcome = metrics.SearchError
 	}

@@ -2,11 +2,13 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/minutebook/minutebook/internal/metrics"
 	"github.com/minutebook/minutebook/internal/sampletest"
 	"github.com/minutebook/minutebook/internal/server"
+	"github.com/minutebook/minutebook/internal/store"
 )
 
 // syncBuffer is a log sink safe for concurrent handlers.
@@ -248,5 +251,59 @@ func TestBadSearchParametersAre400(t *testing.T) {
 		if resp.StatusCode != 400 || !strings.Contains(body, "We could not read that request") {
 			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
 		}
+	}
+}
+
+// searchesDone reads how many searches the server has run from /metrics.
+func searchesDone(t *testing.T, base string) string {
+	t.Helper()
+	_, body := fetch(t, base+"/metrics")
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, `minutebook_search_duration_seconds_count{outcome="ok"}`) {
+			return line
+		}
+	}
+	return "none"
+}
+
+// TestTopicPagesCachedUntilIndexChanges: a topic page (a score of
+// searches) is built once and served from memory until the index applies
+// a change; other parameters are other pages.
+func TestTopicPagesCachedUntilIndexChanges(t *testing.T) {
+	st, ix := sampletest.Archive(t)
+	ts := httptest.NewServer(server.New(st, ix, server.Options{Logger: sampletest.Quiet, Metrics: metrics.New()}).Handler())
+	defer ts.Close()
+	_, first := fetch(t, ts.URL+"/topics/send")
+	before := searchesDone(t, ts.URL)
+	resp, again := fetch(t, ts.URL+"/topics/send")
+	if resp.StatusCode != 200 || again != first || searchesDone(t, ts.URL) != before {
+		t.Fatalf("second visit: %d, same page %v, searches %s → %s", resp.StatusCode, again == first, before, searchesDone(t, ts.URL))
+	}
+	if resp.Header.Get("Content-Security-Policy") == "" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("cached page headers %v", resp.Header)
+	}
+	fetch(t, ts.URL+"/topics/send?council=leicestershire")
+	if searchesDone(t, ts.URL) == before {
+		t.Error("a page with other parameters came from the cache")
+	}
+	// A change to the archive, once indexed, is on the page at once.
+	ctx := context.Background()
+	var key string
+	if err := st.ForEachItem(ctx, func(v store.ItemView) error {
+		if key == "" && !slices.Contains(v.Topics, "send") {
+			key = v.Key
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetTopics(ctx, key, []string{"send"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.CatchUp(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if _, after := fetch(t, ts.URL+"/topics/send"); after == first {
+		t.Error("the topic page did not change after the index did")
 	}
 }

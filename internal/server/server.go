@@ -88,6 +88,7 @@ type Server struct {
 	topics   *topic.Tagger
 	sanitise *bluemonday.Policy
 	opts     Options
+	cache    *pageCache
 }
 
 // New returns a server over an archive and its index.
@@ -111,6 +112,7 @@ func New(a Archive, ix Searcher, opts Options) *Server {
 	if opts.SearchQueue <= 0 {
 		opts.SearchQueue = 3 * time.Second
 	}
+	s.cache = newPageCache(ix.AppliedSeq)
 	s.index = &limitedSearcher{Searcher: ix, slots: make(chan struct{}, opts.MaxSearches), queue: opts.SearchQueue, metrics: opts.Metrics}
 	if opts.Metrics != nil {
 		opts.Metrics.WatchIndexLag(func() (int64, error) {
@@ -152,20 +154,23 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r.Get("/robots.txt", s.robots)
 	r.Get("/sitemap.xml", s.wrap(s.sitemap))
 
-	r.Get("/", s.wrap(s.home))
+	// Pages that aggregate many searches and are the same for everyone
+	// are kept until the index changes.
+	r.With(s.cache.middleware).Get("/", s.wrap(s.home))
 	r.Group(func(r chi.Router) {
 		// Searching and the API cost the most: limited per client.
 		r.Use(s.rateLimit(s.opts.RateLimit))
-		r.Get("/search", s.wrap(s.searchPage))
-		r.Get("/search.atom", s.wrap(s.searchFeed))
-		r.Get("/api/search", s.wrap(s.apiSearch))
+		r.With(s.searchSlot).Get("/search", s.wrap(s.searchPage))
+		r.With(s.searchSlot).Get("/search.atom", s.wrap(s.searchFeed))
+		r.With(s.searchSlot).Get("/api/search", s.wrap(s.apiSearch))
 		r.Get("/api/items/{key}", s.wrap(s.apiItem))
 		r.Get("/api/stats", s.wrap(s.apiStats))
 	})
 	r.Get("/councils", s.wrap(s.councilsPage))
-	r.Get("/topics", s.wrap(s.topicsPage))
-	r.Get("/topics/{slug}", s.wrap(s.topicPage))
-	r.Get("/topics/{slug}.atom", s.wrap(s.topicFeed))
+	r.With(s.cache.middleware).Get("/topics", s.wrap(s.topicsPage))
+	// Topic pages and feeds are searches too (a score of them for the chart).
+	r.With(s.cache.middleware, s.searchSlot).Get("/topics/{slug}", s.wrap(s.topicPage))
+	r.With(s.cache.middleware, s.searchSlot).Get("/topics/{slug}.atom", s.wrap(s.topicFeed))
 	r.Get("/feeds/{council}.atom", s.wrap(s.councilFeed))
 	r.Get("/feeds/{council}/{committee}.atom", s.wrap(s.committeeFeed))
 	r.Get("/i/{key}", s.wrap(s.shortLink))
