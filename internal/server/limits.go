@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,7 +42,12 @@ func (s *Server) rateLimit(perMinute int) func(http.Handler) http.Handler {
 		return func(next http.Handler) http.Handler { return next }
 	}
 	return httprate.LimitBy(perMinute, time.Minute, func(r *http.Request) (string, error) {
-		return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
+		ip := middleware.GetClientIP(r.Context())
+		if ip == "" {
+			// A trusted proxy that named no client: its own bucket.
+			ip, _, _ = net.SplitHostPort(r.RemoteAddr)
+		}
+		return httprate.CanonicalizeIP(ip), nil
 	}, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 		// httprate has set Retry-After to the window length.
 		s.refuse(w, r, http.StatusTooManyRequests, "")
