@@ -71,9 +71,9 @@ type Options struct {
 	// whose X-Forwarded-For names the client; empty: the TCP peer is the
 	// client.
 	TrustedProxies []string
-	// MaxSearches caps searches running at once (default 2 per CPU);
-	// SearchQueue is how long a search waits for a slot before the
-	// request is answered 503 (default 3s).
+	// MaxSearches caps searching requests running at once (default 2 per
+	// CPU); SearchQueue is how long one waits for a slot before it is
+	// answered 503 (default 3s).
 	MaxSearches int
 	SearchQueue time.Duration
 }
@@ -290,7 +290,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		level := slog.LevelInfo
-		if status >= 500 {
+		switch {
+		case status == http.StatusServiceUnavailable:
+			level = slog.LevelWarn // overload, already explained in its own line
+		case status >= 500:
 			level = slog.LevelError
 		}
 		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", status, "bytes", ww.BytesWritten(),
