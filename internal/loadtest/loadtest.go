@@ -212,7 +212,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		case err := <-ingestDone:
 			rep.IngestResult = err.Error()
 		default:
-			rep.IngestResult = "still running when the load ended (left running)"
+			logf(opts.Log, "loadtest: the load is over; waiting for the ingest to finish")
+			rep.IngestResult = (<-ingestDone).Error() + " (after the load ended)"
 		}
 	}
 	if opts.BurstCheck {
