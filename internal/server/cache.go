@@ -12,10 +12,13 @@ import (
 // pageCache keeps the rendered bytes of pages that aggregate many
 // searches (a topic page makes a score of them for its chart) and are the
 // same for everyone. An entry lives until the index applies another
-// change, and at most ttl; concurrent requests for a page being built wait
-// for that one build instead of starting their own.
+// change, but at least fresh (during a long ingest the index changes
+// every few seconds, and rebuilding every topic page each time would take
+// all the search capacity), and at most ttl. Concurrent requests for a
+// page being built wait for that one build instead of starting their own.
 type pageCache struct {
-	seq     func() int64 // the index's applied change: any change invalidates
+	seq     func() int64 // the index's applied change
+	fresh   time.Duration
 	ttl     time.Duration
 	max     int
 	mu      sync.Mutex
@@ -32,14 +35,18 @@ type cachedPage struct {
 }
 
 func newPageCache(seq func() int64) *pageCache {
-	return &pageCache{seq: seq, ttl: time.Minute, max: 512, entries: map[string]*cachedPage{}}
+	return &pageCache{seq: seq, fresh: 30 * time.Second, ttl: 5 * time.Minute, max: 512, entries: map[string]*cachedPage{}}
 }
 
 func (c *pageCache) get(key string, seq int64) *cachedPage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entries[key]
-	if e == nil || e.seq != seq || time.Since(e.at) > c.ttl {
+	if e == nil {
+		return nil
+	}
+	age := time.Since(e.at)
+	if age > c.ttl || e.seq != seq && age >= c.fresh {
 		return nil
 	}
 	return e

@@ -18,3 +18,7 @@ func (s *Server) TakeSearchSlots() {
 		l.slots <- struct{}{}
 	}
 }
+
+// RebuildCachedPagesAtOnce makes cached pages follow every index change
+// at once (the server keeps them at least 30 s).
+func (s *Server) RebuildCachedPagesAtOnce() { s.cache.fresh = 0 }

@@ -271,7 +271,8 @@ func searchesDone(t *testing.T, base string) string {
 // a change; other parameters are other pages.
 func TestTopicPagesCachedUntilIndexChanges(t *testing.T) {
 	st, ix := sampletest.Archive(t)
-	ts := httptest.NewServer(server.New(st, ix, server.Options{Logger: sampletest.Quiet, Metrics: metrics.New()}).Handler())
+	srv := server.New(st, ix, server.Options{Logger: sampletest.Quiet, Metrics: metrics.New()})
+	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	_, first := fetch(t, ts.URL+"/topics/send")
 	before := searchesDone(t, ts.URL)
@@ -286,7 +287,8 @@ func TestTopicPagesCachedUntilIndexChanges(t *testing.T) {
 	if searchesDone(t, ts.URL) == before {
 		t.Error("a page with other parameters came from the cache")
 	}
-	// A change to the archive, once indexed, is on the page at once.
+	// A change to the archive, once indexed, is on the page once the page
+	// is 30 s old (at once here).
 	ctx := context.Background()
 	var key string
 	if err := st.ForEachItem(ctx, func(v store.ItemView) error {
@@ -303,6 +305,10 @@ func TestTopicPagesCachedUntilIndexChanges(t *testing.T) {
 	if err := ix.CatchUp(ctx, st); err != nil {
 		t.Fatal(err)
 	}
+	if _, fresh := fetch(t, ts.URL+"/topics/send"); fresh != first {
+		t.Error("a page younger than 30 s was rebuilt")
+	}
+	srv.RebuildCachedPagesAtOnce()
 	if _, after := fetch(t, ts.URL+"/topics/send"); after == first {
 		t.Error("the topic page did not change after the index did")
 	}
