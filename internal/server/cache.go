@@ -2,11 +2,14 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/minutebook/minutebook/internal/store"
 )
 
 // pageCache keeps the rendered bytes of pages that aggregate many
@@ -128,4 +131,31 @@ func (r *recorder) code() int {
 		return http.StatusOK
 	}
 	return r.status
+}
+
+// councilList is the councils with their coverage, counted over every
+// item: worth keeping, since every search page lists them in its filter.
+// Kept on the same terms as cached pages.
+type councilList struct {
+	mu   sync.Mutex
+	list []store.CouncilSummary
+	seq  int64
+	at   time.Time
+}
+
+func (s *Server) councilSummaries(ctx context.Context) ([]store.CouncilSummary, error) {
+	c := &s.councilMemo
+	seq := s.index.AppliedSeq()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	age := time.Since(c.at)
+	if c.list != nil && age <= s.cache.ttl && (c.seq == seq || age < s.cache.fresh) {
+		return c.list, nil
+	}
+	list, err := s.archive.Councils(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.list, c.seq, c.at = list, seq, time.Now()
+	return list, nil
 }

@@ -80,15 +80,16 @@ type Options struct {
 
 // Server serves the web archive.
 type Server struct {
-	archive  Archive
-	index    Searcher
-	base     string
-	timeout  time.Duration
-	log      *slog.Logger
-	topics   *topic.Tagger
-	sanitise *bluemonday.Policy
-	opts     Options
-	cache    *pageCache
+	archive     Archive
+	index       Searcher
+	base        string
+	timeout     time.Duration
+	log         *slog.Logger
+	topics      *topic.Tagger
+	sanitise    *bluemonday.Policy
+	opts        Options
+	cache       *pageCache
+	councilMemo councilList
 }
 
 // New returns a server over an archive and its index.
