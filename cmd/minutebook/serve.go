@@ -13,6 +13,7 @@ import (
 	"github.com/minutebook/minutebook"
 	"github.com/minutebook/minutebook/internal/config"
 	"github.com/minutebook/minutebook/internal/ingest"
+	"github.com/minutebook/minutebook/internal/metrics"
 	"github.com/minutebook/minutebook/internal/search"
 	"github.com/minutebook/minutebook/internal/server"
 	"github.com/minutebook/minutebook/internal/store"
@@ -32,7 +33,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, err)
 		return errUsage
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level()}))
+	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level()})
+	if cfg.LogFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.Level()})
+	}
+	log := slog.New(handler)
+	met := metrics.New()
 	log.Info("starting minutebook", "config", cfg)
 
 	st, err := store.Open(ctx, cfg.Database())
@@ -47,6 +53,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("loading the sample minutes: %w", err)
 		}
+		met.CountIngest("serve-sample", sum.Documents-len(sum.Failures), len(sum.Failures))
 		log.Info("archive was empty: loaded the sample minutes (turn off with --sample=false)", "summary", sum.String())
 	}
 	ix, err := search.Open(ctx, cfg.IndexDir(), search.Options{Logger: log})
@@ -72,6 +79,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		<-followed
 	}()
 
+	met.WatchSources(func() (map[string]int, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return st.SourceCounts(ctx)
+	})
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -81,7 +94,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		base = "http://" + ln.Addr().String()
 	}
 	srv := &http.Server{
-		Handler:           server.New(st, ix, server.Options{BaseURL: cfg.BaseURL, SearchTimeout: cfg.SearchLimit, Logger: log}).Handler(),
+		Handler: server.New(st, ix, server.Options{BaseURL: cfg.BaseURL, SearchTimeout: cfg.SearchLimit, Logger: log, Metrics: met,
+			RateLimit: cfg.RateLimit, TrustedProxies: cfg.TrustedProxies(), MaxSearches: cfg.MaxSearches, SearchQueue: cfg.SearchQueue}).Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

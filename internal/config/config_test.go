@@ -71,3 +71,25 @@ func TestDatabaseTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestServingLimits(t *testing.T) {
+	env := map[string]string{"MINUTEBOOK_RATE_LIMIT": "600", "MINUTEBOOK_TRUSTED_PROXY": "127.0.0.1/32, 10.0.0.0/8", "MINUTEBOOK_SEARCH_QUEUE": "1s"}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	c := register(fs, func(k string) string { return env[k] })
+	if err := fs.Parse([]string{"--max-searches", "3"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimit != 600 || c.MaxSearches != 3 || c.SearchQueue != time.Second || strings.Join(c.TrustedProxies(), " ") != "127.0.0.1/32 10.0.0.0/8" {
+		t.Errorf("config %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate() = %v", err)
+	}
+	c.TrustedProxy, c.RateLimit, c.LogFormat = "localhost", -1, "xml"
+	err := c.Validate()
+	for _, want := range []string{`--trusted-proxy: "localhost"`, "--rate-limit", "--log-format"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want mention of %s", err, want)
+		}
+	}
+}

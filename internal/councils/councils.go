@@ -85,6 +85,9 @@ func Load(r io.Reader) (*Registry, error) {
 		if c.Slug == "" || c.Name == "" {
 			return nil, fmt.Errorf("councils: line %d: empty slug or name", line)
 		}
+		if nameKeys(c.Name) == nil {
+			return nil, fmt.Errorf("councils: line %d: name %q has no words to match on", line, c.Name)
+		}
 		if _, dup := reg.bySlug[c.Slug]; dup {
 			return nil, fmt.Errorf("councils: line %d: slug %q listed twice", line, c.Slug)
 		}

@@ -157,6 +157,9 @@ func BytesAll(ctx context.Context, name string, body []byte, meta *Meta, opts Op
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if len(body) > MaxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes is larger than the %d MiB limit for a minutes document", name, len(body), MaxFileSize>>20)
+	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%s: empty file", name)
 	}

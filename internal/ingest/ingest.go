@@ -96,7 +96,7 @@ func Files(ctx context.Context, st *store.Store, paths []string, opts Options) (
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		res, err := one(ctx, st, path, opts.Extract, func() ([]byte, error) { return os.ReadFile(path) },
+		res, err := one(ctx, st, path, opts.Extract, func() ([]byte, error) { return readDocument(path) },
 			func() ([]byte, error) { return readIfExists(extract.SidecarPath(path)) })
 		if err := record(ctx, &sum, st, path, res, err, opts.Progress); err != nil {
 			return sum, err
@@ -211,6 +211,19 @@ func one(ctx context.Context, st *store.Store, loc string, opts extract.Options,
 		out = append(out, res)
 	}
 	return out, nil
+}
+
+// readDocument reads a document, refusing one over the size limit before
+// reading it: a 100 MB upload costs a stat, not 100 MB of memory.
+func readDocument(p string) ([]byte, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if info.Size() > extract.MaxFileSize {
+		return nil, fmt.Errorf("%d bytes is larger than the %d MiB limit for a minutes document", info.Size(), extract.MaxFileSize>>20)
+	}
+	return os.ReadFile(p)
 }
 
 func readIfExists(p string) ([]byte, error) {

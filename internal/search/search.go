@@ -30,6 +30,10 @@ type Request struct {
 // MaxPerPage caps a page of results.
 const MaxPerPage = 100
 
+// MaxResultWindow caps how deep results can be paged: the index holds
+// every hit before the requested page in memory.
+const MaxResultWindow = 10000
+
 // Hit is one matching item.
 type Hit struct {
 	Key, Path, MeetingKey, MeetingPath string
@@ -103,6 +107,9 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 	}
 	per = min(per, MaxPerPage)
 	page := max(req.Page, 1)
+	if page > MaxResultWindow/per {
+		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Only the first %d results can be paged through: add words or filters to narrow the search.", MaxResultWindow)}
+	}
 	sr := bleve.NewSearchRequestOptions(q, per, (page-1)*per, false)
 	sr.Fields = storedFields
 	if req.Highlight && node != nil {

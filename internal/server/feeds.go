@@ -153,7 +153,7 @@ func (s *Server) sitemap(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range s.topics.Topics() {
 		set.URLs = append(set.URLs, sitemapURL{Loc: s.abs(r, "/topics/"+t.Slug)})
 	}
-	cs, err := s.archive.Councils(ctx)
+	cs, err := s.councilSummaries(ctx)
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.archive.Councils(ctx)
+	cs, err := s.councilSummaries(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func meetingRows(ms []store.MeetingSummary) []web.MeetingRow {
 }
 
 func (s *Server) councilsPage(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.archive.Councils(r.Context())
+	cs, err := s.councilSummaries(r.Context())
 	if err != nil {
 		return err
 	}
@@ -416,7 +416,7 @@ func (s *Server) topicPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	feed := "/topics/" + slug + ".atom"
-	cs, err := s.archive.Councils(r.Context())
+	cs, err := s.councilSummaries(r.Context())
 	if err != nil {
 		return err
 	}

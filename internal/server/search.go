@@ -65,7 +65,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) error {
 		o.Selected = o.Value == req.Sort || (req.Sort == "" && o.Value == "relevance")
 		v.Sorts = append(v.Sorts, o)
 	}
-	cs, err := s.archive.Councils(r.Context())
+	cs, err := s.councilSummaries(r.Context())
 	if err != nil {
 		return err
 	}

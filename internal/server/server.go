@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -20,6 +21,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/minutebook/minutebook/internal/archive"
+	"github.com/minutebook/minutebook/internal/metrics"
+	"github.com/minutebook/minutebook/internal/query"
 	"github.com/minutebook/minutebook/internal/search"
 	"github.com/minutebook/minutebook/internal/store"
 	"github.com/minutebook/minutebook/internal/topic"
@@ -50,6 +53,7 @@ type Searcher interface {
 	Search(ctx context.Context, req search.Request) (*search.Result, error)
 	Related(ctx context.Context, key string, n int) ([]search.Hit, error)
 	AppliedSeq() int64
+	DocCount() (uint64, error)
 }
 
 // Options configure a server.
@@ -58,23 +62,40 @@ type Options struct {
 	SearchTimeout time.Duration // deadline of one search
 	Logger        *slog.Logger
 	Topics        *topic.Tagger
+	// Metrics, when set, times requests and searches and serves /metrics.
+	Metrics *metrics.Metrics
+	// RateLimit is how many /search and /api/ requests one client may make
+	// per minute (0: no limit).
+	RateLimit int
+	// TrustedProxies are the address prefixes (CIDR) of reverse proxies
+	// whose X-Forwarded-For names the client; empty: the TCP peer is the
+	// client.
+	TrustedProxies []string
+	// MaxSearches caps searching requests running at once (default 2 per
+	// CPU); SearchQueue is how long one waits for a slot before it is
+	// answered 503 (default 3s).
+	MaxSearches int
+	SearchQueue time.Duration
 }
 
 // Server serves the web archive.
 type Server struct {
-	archive  Archive
-	index    Searcher
-	base     string
-	timeout  time.Duration
-	log      *slog.Logger
-	topics   *topic.Tagger
-	sanitise *bluemonday.Policy
+	archive     Archive
+	index       Searcher
+	base        string
+	timeout     time.Duration
+	log         *slog.Logger
+	topics      *topic.Tagger
+	sanitise    *bluemonday.Policy
+	opts        Options
+	cache       *pageCache
+	councilMemo councilList
 }
 
 // New returns a server over an archive and its index.
 func New(a Archive, ix Searcher, opts Options) *Server {
 	s := &Server{archive: a, index: ix, base: strings.TrimRight(opts.BaseURL, "/"), timeout: opts.SearchTimeout,
-		log: opts.Logger, topics: opts.Topics}
+		log: opts.Logger, topics: opts.Topics, opts: opts}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -86,15 +107,41 @@ func New(a Archive, ix Searcher, opts Options) *Server {
 	}
 	// Snippets are escaped text with <mark>: nothing else may pass.
 	s.sanitise = bluemonday.NewPolicy().AllowElements("mark")
+	if opts.MaxSearches <= 0 {
+		opts.MaxSearches = 2 * runtime.GOMAXPROCS(0)
+	}
+	if opts.SearchQueue <= 0 {
+		opts.SearchQueue = 3 * time.Second
+	}
+	s.cache = newPageCache(ix.AppliedSeq)
+	s.index = &limitedSearcher{Searcher: ix, slots: make(chan struct{}, opts.MaxSearches), queue: opts.SearchQueue, metrics: opts.Metrics}
+	if opts.Metrics != nil {
+		opts.Metrics.WatchIndexLag(func() (int64, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			seq, err := a.LastSeq(ctx)
+			return max(seq-ix.AppliedSeq(), 0), err
+		})
+	}
 	return s
 }
 
 // Handler is the server's routes with their middleware.
-func (s *Server) Handler() http.Handler {
+func (s *Server) Handler() http.Handler { return s.handler(nil) }
+
+// handler builds the router; extra adds routes (tests only).
+func (s *Server) handler(extra func(chi.Router)) http.Handler {
 	r := chi.NewRouter()
+	r.Use(cleanRequestID)
 	r.Use(middleware.RequestID)
-	r.Use(s.recoverer)
+	r.Use(requestIDHeader)
+	r.Use(clientIP(s.opts.TrustedProxies))
+	if s.opts.Metrics != nil {
+		r.Use(s.opts.Metrics.Middleware)
+	}
+	// Logged outside the recoverer, so a panic is logged as the 500 it became.
 	r.Use(s.logRequests)
+	r.Use(s.recoverer)
 	r.Use(securityHeaders)
 	r.Use(middleware.Compress(5, "text/html", "text/css", "application/javascript", "application/json", "application/atom+xml", "application/xml", "image/svg+xml", "text/plain"))
 	r.Use(middleware.CleanPath)
@@ -102,21 +149,35 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/static/*", static.Handler())
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	if s.opts.Metrics != nil {
+		r.Handle("/metrics", s.opts.Metrics.Handler())
+	}
 	r.Get("/robots.txt", s.robots)
 	r.Get("/sitemap.xml", s.wrap(s.sitemap))
 
-	r.Get("/", s.wrap(s.home))
-	r.Get("/search", s.wrap(s.searchPage))
-	r.Get("/search.atom", s.wrap(s.searchFeed))
+	// Pages that aggregate many searches and are the same for everyone
+	// are kept until the index changes.
+	r.With(s.cache.middleware).Get("/", s.wrap(s.home))
+	r.Group(func(r chi.Router) {
+		// Searching and the API cost the most: limited per client.
+		r.Use(s.rateLimit(s.opts.RateLimit))
+		r.With(s.searchSlot).Get("/search", s.wrap(s.searchPage))
+		r.With(s.searchSlot).Get("/search.atom", s.wrap(s.searchFeed))
+		r.With(s.searchSlot).Get("/api/search", s.wrap(s.apiSearch))
+		r.Get("/api/items/{key}", s.wrap(s.apiItem))
+		r.Get("/api/stats", s.wrap(s.apiStats))
+	})
 	r.Get("/councils", s.wrap(s.councilsPage))
-	r.Get("/topics", s.wrap(s.topicsPage))
-	r.Get("/topics/{slug}", s.wrap(s.topicPage))
-	r.Get("/topics/{slug}.atom", s.wrap(s.topicFeed))
+	r.With(s.cache.middleware).Get("/topics", s.wrap(s.topicsPage))
+	// Topic pages and feeds are searches too (a score of them for the chart).
+	r.With(s.cache.middleware, s.searchSlot).Get("/topics/{slug}", s.wrap(s.topicPage))
+	r.With(s.cache.middleware, s.searchSlot).Get("/topics/{slug}.atom", s.wrap(s.topicFeed))
 	r.Get("/feeds/{council}.atom", s.wrap(s.councilFeed))
 	r.Get("/feeds/{council}/{committee}.atom", s.wrap(s.committeeFeed))
 	r.Get("/i/{key}", s.wrap(s.shortLink))
-	r.Get("/api/search", s.wrap(s.apiSearch))
-	r.Get("/api/items/{key}", s.wrap(s.apiItem))
+	if extra != nil {
+		extra(r)
+	}
 
 	r.Get("/{council}", s.wrap(s.councilPage))
 	r.Get("/{council}/{committee}", s.wrap(s.committeePage))
@@ -153,6 +214,18 @@ func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
 		if errors.Is(err, context.Canceled) {
 			return // the client went away
 		}
+		var se *query.SyntaxError
+		if errors.As(err, &se) {
+			// A search parameter the user can fix (topic pages, feeds).
+			s.badRequest(w, r, se.Msg)
+			return
+		}
+		if errors.Is(err, errBusy) || errors.Is(err, context.DeadlineExceeded) {
+			// Overload, not a fault: say so and when to come back.
+			s.log.Warn("search refused: busy or too slow", "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "err", err)
+			s.refuse(w, r, http.StatusServiceUnavailable, retryAfterSeconds(busyRetryAfter))
+			return
+		}
 		s.log.Error("request failed", "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "err", err)
 		s.renderError(w, r, http.StatusInternalServerError)
 	}
@@ -170,7 +243,10 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int)
 		v.Message = "The address may be mistyped, or the page may have moved. Permalinks to agenda items never break: if you followed one, please tell us."
 	case http.StatusTooManyRequests:
 		v.Heading = "Too many requests"
-		v.Message = "Please wait a moment and try again."
+		v.Message = "You have searched a lot in the last minute. Please wait a moment and try again; browsing the archive is not limited."
+	case http.StatusServiceUnavailable:
+		v.Heading = "The archive is busy"
+		v.Message = "Many people are searching right now, or this search takes too long. Please try again in a few seconds, or narrow the search with filters."
 	default:
 		v.Heading = "Something went wrong"
 		v.Message = "The archive could not answer this request. It has been logged; please try again shortly."
@@ -205,10 +281,24 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		ww, ok := w.(middleware.WrapResponseWriter)
+		if !ok {
+			ww = middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		}
 		next.ServeHTTP(ww, r)
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", ww.Status(), "bytes", ww.BytesWritten(),
-			"took", time.Since(start), "request_id", middleware.GetReqID(r.Context()))
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		switch {
+		case status == http.StatusServiceUnavailable:
+			level = slog.LevelWarn // overload, already explained in its own line
+		case status >= 500:
+			level = slog.LevelError
+		}
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", status, "bytes", ww.BytesWritten(),
+			"took", time.Since(start), "client", middleware.GetClientIP(r.Context()), "request_id", middleware.GetReqID(r.Context()))
 	})
 }
 
@@ -274,4 +364,25 @@ func (s *Server) abs(r *http.Request, path string) string { return s.baseURL(r) 
 // searchCtx bounds one search.
 func (s *Server) searchCtx(r *http.Request) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), s.timeout)
+}
+
+// apiStats: the archive's and the index's totals, for monitoring and for
+// checking the index holds exactly the database's items.
+func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.archive.Stats(r.Context())
+	if err != nil {
+		return err
+	}
+	seq, err := s.archive.LastSeq(r.Context())
+	if err != nil {
+		return err
+	}
+	docs, err := s.index.DocCount()
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"councils": st.Councils, "committees": st.Committees, "meetings": st.Meetings, "items": st.Items,
+		"indexed_items": docs, "last_seq": seq, "applied_seq": s.index.AppliedSeq(),
+	})
 }

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/minutebook/minutebook/internal/store"
+)
+
+// pageCache keeps the rendered bytes of pages that aggregate many
+// searches (a topic page makes a score of them for its chart) and are the
+// same for everyone. An entry lives until the index applies another
+// change, but at least fresh (during a long ingest the index changes
+// every few seconds, and rebuilding every topic page each time would take
+// all the search capacity), and at most ttl. Concurrent requests for a
+// page being built wait for that one build instead of starting their own.
+type pageCache struct {
+	seq     func() int64 // the index's applied change
+	fresh   time.Duration
+	ttl     time.Duration
+	max     int
+	mu      sync.Mutex
+	entries map[string]*cachedPage
+	builds  singleflight.Group
+}
+
+type cachedPage struct {
+	status int
+	header http.Header
+	body   []byte
+	seq    int64
+	at     time.Time
+}
+
+func newPageCache(seq func() int64) *pageCache {
+	return &pageCache{seq: seq, fresh: 30 * time.Second, ttl: 5 * time.Minute, max: 512, entries: map[string]*cachedPage{}}
+}
+
+func (c *pageCache) get(key string, seq int64) *cachedPage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[key]
+	if e == nil {
+		return nil
+	}
+	age := time.Since(e.at)
+	if age > c.ttl || e.seq != seq && age >= c.fresh {
+		return nil
+	}
+	return e
+}
+
+func (c *pageCache) put(key string, e *cachedPage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= c.max {
+		// Keys come from URLs anyone can make up: bound the memory by
+		// starting again rather than tracking recency.
+		c.entries = map[string]*cachedPage{}
+	}
+	c.entries[key] = e
+}
+
+// middleware serves GETs from the cache; only 200s are kept.
+func (c *pageCache) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Pages hold absolute URLs built from the Host when no base URL
+		// is set: the host is part of the key.
+		key := r.Host + " " + r.URL.RequestURI()
+		seq := c.seq()
+		e := c.get(key, seq)
+		if e == nil {
+			v, _, _ := c.builds.Do(key, func() (any, error) {
+				rec := &recorder{header: http.Header{}}
+				next.ServeHTTP(rec, r)
+				e := &cachedPage{status: rec.code(), header: rec.header, body: rec.body.Bytes(), seq: seq, at: time.Now()}
+				if rec.status == 0 && rec.body.Len() == 0 {
+					// Nothing written (the building request went away):
+					// the waiters get a retry, and nothing is kept.
+					e.status = http.StatusServiceUnavailable
+					e.header = http.Header{"Retry-After": {"1"}}
+				}
+				if e.status == http.StatusOK {
+					c.put(key, e)
+				}
+				return e, nil
+			})
+			e = v.(*cachedPage)
+		}
+		for k, vs := range e.header {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(e.status)
+		w.Write(e.body)
+	})
+}
+
+// recorder captures a response to be cached.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+func (r *recorder) code() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}
+
+// councilList is the councils with their coverage, counted over every
+// item: worth keeping, since every search page lists them in its filter.
+// Kept on the same terms as cached pages.
+type councilList struct {
+	mu   sync.Mutex
+	list []store.CouncilSummary
+	seq  int64
+	at   time.Time
+}
+
+func (s *Server) councilSummaries(ctx context.Context) ([]store.CouncilSummary, error) {
+	c := &s.councilMemo
+	seq := s.index.AppliedSeq()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	age := time.Since(c.at)
+	if c.list != nil && age <= s.cache.ttl && (c.seq == seq || age < s.cache.fresh) {
+		return c.list, nil
+	}
+	list, err := s.archive.Councils(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.list, c.seq, c.at = list, seq, time.Now()
+	return list, nil
+}
