@@ -29,5 +29,5 @@ var Classes = []Class{
 	}},
 	{"faceted", []search.Request{{Query: "budget", Facets: true}, {Query: "SEND", Facets: true}, {Query: `"the council"`, Facets: true}}},
 	{"highlighted", []search.Request{{Query: "budget", Highlight: true}, {Query: `"it was noted that"`, Highlight: true}, {Query: "children", Highlight: true}}},
-	{"search-page", []search.Request{{Query: "elective home education", Facets: true, Highlight: true}, {Query: "the", Facets: true, Highlight: true}}},
+	{"search-page", []search.Request{{Query: "elective home education", Facets: true, Highlight: true}, {Query: "school transport", Facets: true, Highlight: true}}},
 }

@@ -220,18 +220,18 @@ func isStopTerm(t query.Term) bool {
 	return len(words) > 0
 }
 
-// exactStopWords rewrites a query whose plain words are all stop words
-// ("the", "it was") so each is matched as typed on the unstemmed fields:
-// the English analyser drops them, which would find nothing at all. In a
-// query with other words they stay dropped, as in any search engine.
-func exactStopWords(n query.Node) query.Node {
-	allStop, found := true, false
+// onlyStopWords returns the words of a query whose plain words are all
+// stop words ("the", "it was"), or nil. Such a query would match almost
+// every item (or, analysed, nothing at all), so it gets a hint instead.
+func onlyStopWords(n query.Node) []string {
+	var words []string
+	allStop := true
 	var walk func(query.Node)
 	walk = func(n query.Node) {
 		switch n := n.(type) {
 		case query.Term:
 			if n.Field == "" && !n.Prefix {
-				found = true
+				words = append(words, n.Text)
 				allStop = allStop && isStopTerm(n)
 			}
 		case query.And:
@@ -245,32 +245,10 @@ func exactStopWords(n query.Node) query.Node {
 		}
 	}
 	walk(n)
-	if !found || !allStop {
-		return n
+	if !allStop {
+		return nil
 	}
-	var rewrite func(query.Node) query.Node
-	rewrite = func(n query.Node) query.Node {
-		switch n := n.(type) {
-		case query.Term:
-			if n.Field == "" && !n.Prefix {
-				return query.Phrase{Words: phraseWords(n.Text)}
-			}
-		case query.And:
-			out := query.And{Children: make([]query.Node, len(n.Children))}
-			for i, c := range n.Children {
-				out.Children[i] = rewrite(c)
-			}
-			return out
-		case query.Or:
-			out := query.Or{Children: make([]query.Node, len(n.Children))}
-			for i, c := range n.Children {
-				out.Children[i] = rewrite(c)
-			}
-			return out
-		}
-		return n
-	}
-	return rewrite(n)
+	return words
 }
 
 func keywordQuery(field, value string) bq.Query {

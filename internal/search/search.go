@@ -95,7 +95,10 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 		if err := ix.checkPrefixes(node); err != nil {
 			return nil, err
 		}
-		q = ix.build(exactStopWords(node))
+		if words := onlyStopWords(node); len(words) > 0 {
+			return nil, &query.SyntaxError{Msg: fmt.Sprintf("“%s” is too common to search for on its own: add a more telling word, or quote an exact phrase such as \"%s\".", strings.Join(words, " "), "it was noted that")}
+		}
+		q = ix.build(node)
 	}
 	q, err = withFilters(q, req)
 	if err != nil {
