@@ -146,6 +146,14 @@ func (ix *Index) DocCount() (uint64, error) { return ix.idx.docCount() }
 // CatchUp applies every archive change after AppliedSeq, in batches. A
 // fresh index is built whole instead.
 func (ix *Index) CatchUp(ctx context.Context, src Source) error {
+	return ix.catchUp(ctx, src, false)
+}
+
+// catchUp applies changes in batches. Following (yield), it rests after
+// each batch as long as the batch took: a long ingest then takes at most
+// about half the CPU from the searches being served meanwhile, instead of
+// every core until it is done.
+func (ix *Index) catchUp(ctx context.Context, src Source, yield bool) error {
 	ix.mu.Lock()
 	fresh := ix.fresh
 	ix.mu.Unlock()
@@ -155,7 +163,12 @@ func (ix *Index) CatchUp(ctx context.Context, src Source) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for {
-		changes, err := src.Changes(ctx, ix.applied.Load(), 2000)
+		start := time.Now()
+		limit := 2000
+		if yield {
+			limit = 250 // short batches: a search waits at most one for the CPU
+		}
+		changes, err := src.Changes(ctx, ix.applied.Load(), limit)
 		if err != nil {
 			return fmt.Errorf("search.CatchUp: %w", err)
 		}
@@ -199,6 +212,13 @@ func (ix *Index) CatchUp(ctx context.Context, src Source) error {
 			return fmt.Errorf("search.CatchUp: %w", err)
 		}
 		ix.applied.Store(last)
+		if yield && len(changes) == limit { // more to come
+			select {
+			case <-time.After(time.Since(start)):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	}
 }
 
@@ -265,7 +285,7 @@ func (ix *Index) Follow(ctx context.Context, src Source, every time.Duration) er
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := ix.CatchUp(ctx, src); err != nil && ctx.Err() == nil {
+		if err := ix.catchUp(ctx, src, true); err != nil && ctx.Err() == nil {
 			ix.log.Error("search index catch-up failed; will retry", "err", err)
 		}
 		select {
