@@ -56,7 +56,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		met.CountIngest("serve-sample", sum.Documents-len(sum.Failures), len(sum.Failures))
 		log.Info("archive was empty: loaded the sample minutes (turn off with --sample=false)", "summary", sum.String())
 	}
-	ix, err := search.Open(ctx, cfg.IndexDir(), search.Options{Logger: log})
+	cache := cfg.SearchCache
+	if cache <= 0 {
+		cache = -1 // none
+	}
+	ix, err := search.Open(ctx, cfg.IndexDir(), search.Options{Logger: log, CacheSize: cache})
 	if err != nil {
 		return err
 	}

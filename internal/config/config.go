@@ -32,6 +32,7 @@ type Config struct {
 	MaxSearches  int           // MINUTEBOOK_MAX_SEARCHES: searches run at once (0: 2 per CPU)
 	SearchQueue  time.Duration // MINUTEBOOK_SEARCH_QUEUE: how long a search waits for a slot before 503
 	LogFormat    string        // MINUTEBOOK_LOG_FORMAT: text or json
+	SearchCache  int           // MINUTEBOOK_SEARCH_CACHE: recent results kept until the index changes (0: none)
 }
 
 // Register defines the shared flags on fs, with defaults taken from the
@@ -78,6 +79,7 @@ func register(fs *flag.FlagSet, env func(string) string) *Config {
 	fs.StringVar(&c.TrustedProxy, "trusted-proxy", str("MINUTEBOOK_TRUSTED_PROXY", ""), "comma-separated `CIDRs` of reverse proxies whose X-Forwarded-For names the client (MINUTEBOOK_TRUSTED_PROXY; default: trust none)")
 	fs.IntVar(&c.MaxSearches, "max-searches", integer("MINUTEBOOK_MAX_SEARCHES", 0), "`searches` run at once, the rest queue (MINUTEBOOK_MAX_SEARCHES; default 2 per CPU)")
 	fs.DurationVar(&c.SearchQueue, "search-queue", dur("MINUTEBOOK_SEARCH_QUEUE", 3*time.Second), "how long a search waits for a free slot before the answer is 503 busy (MINUTEBOOK_SEARCH_QUEUE)")
+	fs.IntVar(&c.SearchCache, "search-cache", integer("MINUTEBOOK_SEARCH_CACHE", 1024), "recent search `results` kept until the index changes, 0 for none (MINUTEBOOK_SEARCH_CACHE)")
 	fs.StringVar(&c.LogFormat, "log-format", str("MINUTEBOOK_LOG_FORMAT", "text"), "log `format`: text or json (MINUTEBOOK_LOG_FORMAT)")
 	return c
 }
@@ -119,6 +121,9 @@ func (c *Config) Validate() error {
 		if _, err := netip.ParsePrefix(p); err != nil {
 			errs = append(errs, fmt.Errorf("--trusted-proxy: %q is not a CIDR such as 127.0.0.1/32 or 10.0.0.0/8", p))
 		}
+	}
+	if c.SearchCache < 0 {
+		errs = append(errs, errors.New("--search-cache: must be 0 (no cache) or positive"))
 	}
 	if c.MaxSearches < 0 {
 		errs = append(errs, errors.New("--max-searches: must be 0 (2 per CPU) or positive"))
