@@ -132,10 +132,9 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}
 	}
 	if req.Facets {
-		sr.AddFacet("council", bleve.NewFacetRequest(fCouncilL, 30))
-		sr.AddFacet("committee", bleve.NewFacetRequest(fCommitteeL, 30))
-		sr.AddFacet("topic", bleve.NewFacetRequest(fTopics, 30))
-		sr.AddFacet("year", bleve.NewFacetRequest(fYear, 40))
+		// Every value of every facet, counted in one pass; facets() splits
+		// them up and keeps each facet's top values.
+		sr.AddFacet("all", bleve.NewFacetRequest(fFacets, 1<<20))
 	}
 	res, err := ix.idx.search(ctx, sr)
 	if err != nil {
@@ -279,28 +278,43 @@ func hitFrom(dm *bsearch.DocumentMatch) Hit {
 	}
 }
 
+// facetSizes is how many values of each facet a result shows.
+var facetSizes = map[string]int{"council": 30, "committee": 30, "topic": 30, "year": 40}
+
+// facets splits the one counted facets field into the four facets, each
+// by count (then value), cut to its size; years then read best in order.
 func facets(fr bsearch.FacetResults) map[string][]FacetValue {
 	out := map[string][]FacetValue{}
-	for name, f := range fr {
-		var vals []FacetValue
-		if f.Terms != nil {
-			for _, t := range f.Terms.Terms() {
-				v, label := splitLabel(t.Term)
-				if label == "" {
-					label = v
-				}
-				vals = append(vals, FacetValue{Value: v, Label: label, Count: t.Count})
+	for name := range facetSizes {
+		out[name] = []FacetValue{}
+	}
+	if f := fr["all"]; f != nil && f.Terms != nil {
+		for _, t := range f.Terms.Terms() {
+			name, val, ok := strings.Cut(t.Term, groupSep)
+			if _, known := facetSizes[name]; !ok || !known {
+				continue
 			}
+			v, label := splitLabel(val)
+			if label == "" {
+				label = v
+			}
+			out[name] = append(out[name], FacetValue{Value: v, Label: label, Count: t.Count})
 		}
-		if name == "year" { // years read best in order
+	}
+	for name, vals := range out {
+		sort.Slice(vals, func(i, j int) bool {
+			if vals[i].Count != vals[j].Count {
+				return vals[i].Count > vals[j].Count
+			}
+			return vals[i].Value < vals[j].Value
+		})
+		if len(vals) > facetSizes[name] {
+			vals = vals[:facetSizes[name]]
+		}
+		if name == "year" {
 			sort.Slice(vals, func(i, j int) bool { return vals[i].Value > vals[j].Value })
 		}
 		out[name] = vals
-	}
-	for _, name := range []string{"council", "committee", "topic", "year"} {
-		if out[name] == nil {
-			out[name] = []FacetValue{}
-		}
 	}
 	return out
 }
