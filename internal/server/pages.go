@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -313,9 +314,14 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	sctx, cancel := s.searchCtx(r)
 	defer cancel()
-	if related, err := s.index.Related(sctx, it.Key, 5); err == nil {
+	switch related, err := s.index.Related(sctx, it.Key, 5); {
+	case err == nil:
 		v.Related = s.hitRows(related)
-	} else {
+	case errors.Is(err, errBusy):
+		// Expected under load: the page is served without them (counted in
+		// the search metrics), not worth a log line per page.
+		s.log.Debug("related items skipped: every search slot busy", "key", it.Key)
+	default:
 		s.log.Warn("related items", "key", it.Key, "err", err)
 	}
 	ld, _ := json.Marshal(map[string]any{
