@@ -89,9 +89,10 @@ func (c *pageCache) middleware(next http.Handler) http.Handler {
 					e.status = http.StatusServiceUnavailable
 					e.header = http.Header{"Retry-After": {"1"}}
 				}
-				if e.status == http.StatusOK {
+				if e.status == http.StatusOK && rec.header.Get(partialHeader) == "" {
 					c.put(key, e)
 				}
+				rec.header.Del(partialHeader)
 				return e, nil
 			})
 			e = v.(*cachedPage)
@@ -102,6 +103,18 @@ func (c *pageCache) middleware(next http.Handler) http.Handler {
 		w.WriteHeader(e.status)
 		w.Write(e.body)
 	})
+}
+
+// partialHeader, set by a handler, marks a page rendered without some of
+// its parts (related items skipped under load): served, never kept.
+const partialHeader = "X-Minutebook-Partial"
+
+// newArchivePageCache keeps the archive's browse pages (council,
+// committee, meeting, item) until the index applies another change, with
+// no grace period: a corrected item shows as soon as it is indexed. The
+// most visited permalinks are then answered without the database.
+func newArchivePageCache(seq func() int64) *pageCache {
+	return &pageCache{seq: seq, fresh: 0, ttl: 10 * time.Minute, max: 2048, entries: map[string]*cachedPage{}}
 }
 
 // recorder captures a response to be cached.

@@ -321,6 +321,7 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) error {
 		// Expected under load: the page is served without them (counted in
 		// the search metrics), not worth a log line per page.
 		s.log.Debug("related items skipped: every search slot busy", "key", it.Key)
+		w.Header().Set(partialHeader, "related")
 	default:
 		s.log.Warn("related items", "key", it.Key, "err", err)
 	}

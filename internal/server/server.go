@@ -89,6 +89,7 @@ type Server struct {
 	sanitise    *bluemonday.Policy
 	opts        Options
 	cache       *pageCache
+	pages       *pageCache // council, committee, meeting and item pages
 	councilMemo councilList
 }
 
@@ -114,6 +115,7 @@ func New(a Archive, ix Searcher, opts Options) *Server {
 		opts.SearchQueue = 3 * time.Second
 	}
 	s.cache = newPageCache(ix.AppliedSeq)
+	s.pages = newArchivePageCache(ix.AppliedSeq)
 	s.index = &limitedSearcher{Searcher: ix, slots: make(chan struct{}, opts.MaxSearches), queue: opts.SearchQueue, metrics: opts.Metrics}
 	if opts.Metrics != nil {
 		opts.Metrics.WatchIndexLag(func() (int64, error) {
@@ -179,10 +181,10 @@ func (s *Server) handler(extra func(chi.Router)) http.Handler {
 		extra(r)
 	}
 
-	r.Get("/{council}", s.wrap(s.councilPage))
-	r.Get("/{council}/{committee}", s.wrap(s.committeePage))
-	r.Get("/{council}/{committee}/{meeting}", s.wrap(s.meetingPage))
-	r.Get("/{council}/{committee}/{meeting}/{item}", s.wrap(s.itemPage))
+	r.With(s.pages.middleware).Get("/{council}", s.wrap(s.councilPage))
+	r.With(s.pages.middleware).Get("/{council}/{committee}", s.wrap(s.committeePage))
+	r.With(s.pages.middleware).Get("/{council}/{committee}/{meeting}", s.wrap(s.meetingPage))
+	r.With(s.pages.middleware).Get("/{council}/{committee}/{meeting}/{item}", s.wrap(s.itemPage))
 	r.NotFound(s.wrap(s.notFound))
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD")

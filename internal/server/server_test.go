@@ -257,3 +257,32 @@ func toArchive(v store.MeetingView) *archive.Meeting {
 	}
 	return m
 }
+
+// Item pages are kept until the index applies another change: a change
+// to the item shows as soon as it is indexed, not before.
+func TestItemPageCachedUntilIndexChanges(t *testing.T) {
+	ctx := context.Background()
+	st, ix := sampletest.Archive(t)
+	ts := httptest.NewServer(server.New(st, ix, server.Options{Logger: sampletest.Quiet}).Handler())
+	t.Cleanup(ts.Close)
+	_, before := get(t, ts, sendItem)
+	if !strings.Contains(before, `href="/topics/send"`) {
+		t.Fatal("the SEND item page shows no SEND topic")
+	}
+	it, err := st.ItemByPath(ctx, sendItem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetTopics(ctx, it.Key, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := get(t, ts, sendItem); page != before {
+		t.Error("the page changed before the index applied the change: it was not cached")
+	}
+	if err := ix.CatchUp(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if _, after := get(t, ts, sendItem); strings.Contains(after, `href="/topics/send"`) {
+		t.Error("the item page still shows its old topic after the index applied the change")
+	}
+}
