@@ -388,7 +388,13 @@ func String(n Node) string {
 		return ""
 	case Term:
 		s := n.Text
-		if strings.ContainsAny(s, " \t()\"“”:") || strings.HasPrefix(s, "-") || s == "OR" || s == "NOT" || s == "AND" || s == "|" || s == "&" {
+		special := " \t()\"“”:"
+		if n.Prefix {
+			// A prefix cannot be quoted ("00:"* is a phrase and a lone *);
+			// a colon in one reads back as part of the word.
+			special = " \t()\"“”"
+		}
+		if strings.ContainsAny(s, special) || strings.HasPrefix(s, "-") || s == "OR" || s == "NOT" || s == "AND" || s == "|" || s == "&" {
 			s = `"` + s + `"`
 		}
 		if n.Prefix {
