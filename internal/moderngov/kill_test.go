@@ -42,34 +42,7 @@ func TestKilledCrawlResumes(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "minutebook.db")
 			child := exec.Command(os.Args[0], "-test.run=^TestCrawlChildProcess$")
 			child.Env = append(os.Environ(), "MINUTEBOOK_TEST_CHILD_DB="+db, "MINUTEBOOK_TEST_CHILD_URL="+srv.URL)
-			var out bytes.Buffer
-			child.Stdout, child.Stderr = &out, &out
-			// The server holds request killAt until the child is dead.
-			killNow, dead := make(chan struct{}), make(chan struct{})
-			var killed atomic.Bool
-			srv.OnRequest(func(n int) {
-				if n == killAt {
-					close(killNow)
-					<-dead
-				}
-			})
-			if err := child.Start(); err != nil {
-				t.Fatal(err)
-			}
-			go func() {
-				select {
-				case <-killNow:
-					killed.Store(true)
-					child.Process.Kill()
-				case <-t.Context().Done():
-				}
-				close(dead)
-			}()
-			err := child.Wait()
-			if !killed.Load() || err == nil {
-				t.Fatalf("the child crawl was not killed (err %v):\n%s", err, out.String())
-			}
-			srv.OnRequest(nil)
+			killChildAt(t, srv, child, killAt)
 			inFlight := srv.Requests()[killAt-1].URI
 			first := len(srv.Requests())
 
@@ -94,4 +67,37 @@ func TestKilledCrawlResumes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// killChildAt runs child (a test binary crawling srv) and SIGKILLs it
+// while srv holds its killAt-th request, so the kill lands mid-crawl at a
+// known point; it fails the test if the child was not killed.
+func killChildAt(t *testing.T, srv *moderngovtest.Server, child *exec.Cmd, killAt int) {
+	t.Helper()
+	var out bytes.Buffer
+	child.Stdout, child.Stderr = &out, &out
+	killNow, dead := make(chan struct{}), make(chan struct{})
+	var killed atomic.Bool
+	srv.OnRequest(func(n int) {
+		if n == killAt {
+			close(killNow)
+			<-dead // hold the request until the child is gone
+		}
+	})
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		select {
+		case <-killNow:
+			killed.Store(true)
+			child.Process.Kill()
+		case <-t.Context().Done():
+		}
+		close(dead)
+	}()
+	if err := child.Wait(); !killed.Load() || err == nil {
+		t.Fatalf("the child was not killed mid-crawl (err %v):\n%s", err, out.String())
+	}
+	srv.OnRequest(nil)
 }

@@ -1,12 +1,10 @@
 package moderngov_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,32 +69,7 @@ func TestKilledWorkerJobCompletesOnce(t *testing.T) {
 		child := exec.Command(os.Args[0], "-test.run=^TestWorkerChildProcess$")
 		child.Env = append(os.Environ(), "MINUTEBOOK_TEST_WORKER_DB="+target,
 			"MINUTEBOOK_TEST_WORKER_NOW="+strconv.FormatInt(now.UnixNano(), 10))
-		var out bytes.Buffer
-		child.Stdout, child.Stderr = &out, &out
-		killNow, dead := make(chan struct{}), make(chan struct{})
-		var killed atomic.Bool
-		srv.OnRequest(func(n int) {
-			if n == killAt {
-				close(killNow)
-				<-dead // hold the request until the worker is gone
-			}
-		})
-		if err := child.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			select {
-			case <-killNow:
-				killed.Store(true)
-				child.Process.Kill()
-			case <-t.Context().Done():
-			}
-			close(dead)
-		}()
-		if err := child.Wait(); !killed.Load() || err == nil {
-			t.Fatalf("the worker was not killed mid-crawl (err %v):\n%s", err, out.String())
-		}
-		srv.OnRequest(nil)
+		killChildAt(t, srv, child, killAt)
 		inFlight := srv.Requests()[killAt-1].URI
 
 		// The dead worker's lease still holds: nobody else runs the job.
