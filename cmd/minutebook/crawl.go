@@ -98,10 +98,6 @@ func daysFlag(fs *flag.FlagSet, name string, def time.Duration, usage string) *t
 	return &d
 }
 
-func newLogger(stderr io.Writer, cfg *config.Config) *slog.Logger {
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level()}))
-}
-
 func parseDay(flagName, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil

@@ -33,11 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, err)
 		return errUsage
 	}
-	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.Level()})
-	if cfg.LogFormat == "json" {
-		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.Level()})
-	}
-	log := slog.New(handler)
+	log := newLogger(stderr, cfg)
 	met := metrics.New()
 	log.Info("starting minutebook", "config", cfg)
 
