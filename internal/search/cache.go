@@ -34,6 +34,9 @@ func newResultCache(size int) *resultCache {
 // key identifies a request (any JSON-encodable value) at the current
 // index version.
 func (c *resultCache) key(kind string, req any) string {
+	if c == nil {
+		return "" // no cache: nothing to look up
+	}
 	b, _ := json.Marshal(struct {
 		V int64
 		K string
