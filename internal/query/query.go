@@ -415,6 +415,10 @@ func String(n Node) string {
 	case Or:
 		return "(" + join(n.Children, " OR ") + ")"
 	case Not:
+		if _, double := n.Child.(Not); double {
+			// "--x" would read back as NOT the word "-x".
+			return "-(" + String(n.Child) + ")"
+		}
 		return "-" + String(n.Child)
 	}
 	return "?"
