@@ -5,6 +5,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bq "github.com/blevesearch/bleve/v2/search/query"
+	"github.com/minutebook/minutebook/internal/query"
 )
 
 // PairPhraseAgainstBleve counts the documents whose body has the phrase,
@@ -24,4 +25,55 @@ func PairPhraseAgainstBleve(ctx context.Context, ix *Index, words []string) (our
 	}
 	bleves, err = count(bleve.NewPhraseQuery(terms, fBodyPairs))
 	return
+}
+
+// FacetsAgainstBleve counts the facet values of the matches of q (query
+// syntax), from the columns as searches do and by Bleve's own facet
+// request, so tests can check the two agree.
+func FacetsAgainstBleve(ctx context.Context, ix *Index, q string) (ours, bleves map[string]int, err error) {
+	node, err := query.Parse(q, query.DefaultLimits)
+	if err != nil {
+		return nil, nil, err
+	}
+	var text bq.Query = bleve.NewMatchAllQuery()
+	if node != nil {
+		text = ix.build(node)
+	}
+	cq := newCountingQuery(text, ix.cols)
+	if _, err = ix.idx.search(ctx, bleve.NewSearchRequestOptions(cq, 0, 0, false)); err != nil {
+		return nil, nil, err
+	}
+	sr := bleve.NewSearchRequestOptions(text, 0, 0, false)
+	sr.AddFacet("all", bleve.NewFacetRequest(fFacets, 1<<20))
+	res, err := ix.idx.search(ctx, sr)
+	if err != nil {
+		return nil, nil, err
+	}
+	bleves = map[string]int{}
+	if f := res.Facets["all"]; f != nil && f.Terms != nil {
+		for _, t := range f.Terms.Terms() {
+			bleves[t.Term] = t.Count
+		}
+	}
+	return cq.result(), bleves, nil
+}
+
+// RelatedByBleveSort is Related done by Bleve's date sort, as it was
+// before the columns: the keys of the n newest related items.
+func RelatedByBleveSort(ctx context.Context, ix *Index, key string, n int) ([]string, error) {
+	b, _, err := ix.relatedQuery(ctx, key, n)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	sr := bleve.NewSearchRequestOptions(b, n, 0, false)
+	sr.SortBy([]string{"-" + fDate, "_id"})
+	res, err := ix.idx.search(ctx, sr)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, dm := range res.Hits {
+		keys = append(keys, dm.ID)
+	}
+	return keys, nil
 }

@@ -56,6 +56,7 @@ type Index struct {
 	maxPre  int
 	fresh   bool // created empty: needs a full build
 	cache   *resultCache
+	cols    *columns // facet values and dates by document, for facets and related items
 }
 
 var (
@@ -76,7 +77,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th, shards: opts.Shards, maxPre: opts.MaxPrefixTerms}
+	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th, shards: opts.Shards, maxPre: opts.MaxPrefixTerms, cols: newColumns()}
 	switch {
 	case opts.CacheSize == 0:
 		ix.cache = newResultCache(1024)

@@ -113,12 +113,16 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 	if page > MaxResultWindow/per {
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Only the first %d results can be paged through: add words or filters to narrow the search.", MaxResultWindow)}
 	}
+	text := q // what the hits must match, without the facet counting
+	var counting *countingQuery
+	if req.Facets {
+		// Every value of every facet, counted from the columns as the
+		// hits go by; facets() splits them up and keeps each facet's top.
+		counting = newCountingQuery(q, ix.cols)
+		q = counting
+	}
 	sr := bleve.NewSearchRequestOptions(q, per, (page-1)*per, false)
 	sr.Fields = storedFields
-	if req.Highlight && node != nil {
-		sr.Fields = append(sr.Fields, fBody)
-		sr.IncludeLocations = true
-	}
 	switch req.Sort {
 	case "newest":
 		sr.SortBy([]string{"-" + fDate, "-_score", "_id"})
@@ -131,26 +135,18 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 	default:
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}
 	}
-	if req.Facets {
-		// Every value of every facet, counted in one pass; facets() splits
-		// them up and keeps each facet's top values.
-		sr.AddFacet("all", bleve.NewFacetRequest(fFacets, 1<<20))
-	}
 	res, err := ix.idx.search(ctx, sr)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
 	out := &Result{Query: req.Query, Total: res.Total, Took: res.Took}
-	var acr []string
-	if req.Highlight && node != nil {
-		acr = ix.acronymsIn(node)
-	}
 	for _, dm := range res.Hits {
-		h := hitFrom(dm)
-		if req.Highlight && node != nil {
-			h.SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acr, 260)
+		out.Hits = append(out.Hits, hitFrom(dm))
+	}
+	if req.Highlight && node != nil && len(out.Hits) > 0 {
+		if err := ix.highlight(ctx, text, ix.acronymsIn(node), out.Hits); err != nil {
+			return nil, fmt.Errorf("search %q: highlighting: %w", req.Query, err)
 		}
-		out.Hits = append(out.Hits, h)
 	}
 	if byScore := req.Sort == "" || req.Sort == "relevance"; byScore && node != nil {
 		// Equal scores in key order: shards answer concurrently and their
@@ -163,8 +159,8 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 			return a.Score > b.Score || (a.Score == b.Score && a.Key < b.Key)
 		})
 	}
-	if req.Facets {
-		out.Facets = facets(res.Facets)
+	if counting != nil {
+		out.Facets = facets(counting.result())
 	}
 	if req.GroupByMeeting {
 		out.Groups = group(out.Hits)
@@ -283,23 +279,21 @@ var facetSizes = map[string]int{"council": 30, "committee": 30, "topic": 30, "ye
 
 // facets splits the one counted facets field into the four facets, each
 // by count (then value), cut to its size; years then read best in order.
-func facets(fr bsearch.FacetResults) map[string][]FacetValue {
+func facets(counts map[string]int) map[string][]FacetValue {
 	out := map[string][]FacetValue{}
 	for name := range facetSizes {
 		out[name] = []FacetValue{}
 	}
-	if f := fr["all"]; f != nil && f.Terms != nil {
-		for _, t := range f.Terms.Terms() {
-			name, val, ok := strings.Cut(t.Term, groupSep)
-			if _, known := facetSizes[name]; !ok || !known {
-				continue
-			}
-			v, label := splitLabel(val)
-			if label == "" {
-				label = v
-			}
-			out[name] = append(out[name], FacetValue{Value: v, Label: label, Count: t.Count})
+	for term, n := range counts {
+		name, val, ok := strings.Cut(term, groupSep)
+		if _, known := facetSizes[name]; !ok || !known {
+			continue
 		}
+		v, label := splitLabel(val)
+		if label == "" {
+			label = v
+		}
+		out[name] = append(out[name], FacetValue{Value: v, Label: label, Count: n})
 	}
 	for name, vals := range out {
 		sort.Slice(vals, func(i, j int) bool {
@@ -337,26 +331,49 @@ func group(hits []Hit) []Group {
 
 // Related finds items on the same topics in other councils, newest first.
 func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) {
-	idq := bleve.NewDocIDQuery([]string{key})
-	sr := bleve.NewSearchRequestOptions(idq, 1, 0, false)
-	sr.Fields = []string{fTopics, fCouncilL}
-	res, err := ix.idx.search(ctx, sr)
+	b, ckey, err := ix.relatedQuery(ctx, key, n)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	if hits, ok := ix.cache.related(ckey); ok {
+		return hits, nil
+	}
+	// The newest n are picked by date from the columns; a Bleve sort by
+	// date would read the doc values of every match, and a topic can
+	// cover a tenth of the archive.
+	nq := &newestQuery{q: b, cols: ix.cols, n: n}
+	rr := bleve.NewSearchRequestOptions(nq, 0, 0, false)
+	rr.Score = "none"
+	if _, err := ix.idx.search(ctx, rr); err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, d := range nq.result() {
+		keys = append(keys, d.key)
+	}
+	hits, err := ix.byKeys(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	if len(res.Hits) == 0 {
-		return nil, nil
+	ix.cache.add(ckey, hits)
+	return hits, nil
+}
+
+// relatedQuery is what Related searches for: items sharing a topic with
+// the item, from other councils. Items with the same topics in the same
+// council share their related items, and so their cache key. It is nil
+// for an item with no topics.
+func (ix *Index) relatedQuery(ctx context.Context, key string, n int) (bq.Query, string, error) {
+	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{key}), 1, 0, false)
+	sr.Fields = []string{fTopics, fCouncilL}
+	res, err := ix.idx.search(ctx, sr)
+	if err != nil || len(res.Hits) == 0 {
+		return nil, "", err
 	}
 	topics := strs(res.Hits[0].Fields[fTopics])
 	council, _ := splitLabel(str(res.Hits[0].Fields[fCouncilL]))
 	if len(topics) == 0 {
-		return nil, nil
-	}
-	// Items with the same topics in the same council share their related
-	// items: cached, an item page costs no search until the index changes.
-	ckey := ix.cache.key("related", []any{topics, council, n})
-	if hits, ok := ix.cache.related(ckey); ok {
-		return hits, nil
+		return nil, "", nil
 	}
 	var tq []bq.Query
 	for _, t := range topics {
@@ -365,19 +382,59 @@ func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) 
 	b := bleve.NewBooleanQuery()
 	b.AddMust(bleve.NewDisjunctionQuery(tq...))
 	b.AddMustNot(keywordQuery(fCouncil, council))
-	rr := bleve.NewSearchRequestOptions(b, n, 0, false)
-	rr.Fields = storedFields
-	rr.SortBy([]string{"-" + fDate, "_id"})
-	out, err := ix.idx.search(ctx, rr)
+	return b, ix.cache.key("related", []any{topics, council, n}), nil
+}
+
+// byKeys loads the hits for keys, in that order.
+func (ix *Index) byKeys(ctx context.Context, keys []string) ([]Hit, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(keys), len(keys), 0, false)
+	sr.Fields = storedFields
+	res, err := ix.idx.search(ctx, sr)
 	if err != nil {
 		return nil, err
 	}
-	var hits []Hit
-	for _, dm := range out.Hits {
-		hits = append(hits, hitFrom(dm))
+	at := map[string]*bsearch.DocumentMatch{}
+	for _, dm := range res.Hits {
+		at[dm.ID] = dm
 	}
-	ix.cache.add(ckey, hits)
+	var hits []Hit
+	for _, k := range keys {
+		if dm := at[k]; dm != nil {
+			hits = append(hits, hitFrom(dm))
+		}
+	}
 	return hits, nil
+}
+
+// highlight adds a snippet to each hit. It is a second search, for just
+// these items, with term locations: asking for locations in the first
+// search would gather them for every match, hundreds of thousands on a
+// broad query, to use twenty.
+func (ix *Index) highlight(ctx context.Context, q bq.Query, acronyms []string, hits []Hit) error {
+	keys := make([]string, len(hits))
+	for i, h := range hits {
+		keys[i] = h.Key
+	}
+	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(keys), q), len(keys), 0, false)
+	sr.Fields = []string{fBody}
+	sr.IncludeLocations = true
+	res, err := ix.idx.search(ctx, sr)
+	if err != nil {
+		return err
+	}
+	at := map[string]*bsearch.DocumentMatch{}
+	for _, dm := range res.Hits {
+		at[dm.ID] = dm
+	}
+	for i := range hits {
+		if dm := at[hits[i].Key]; dm != nil {
+			hits[i].SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acronyms, 260)
+		}
+	}
+	return nil
 }
 
 // snippet cuts the passage of text around the densest cluster of matches,

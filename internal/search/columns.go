@@ -1,0 +1,190 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/numeric"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// columns keeps, for every segment of the index, each document's facet
+// values and date as plain arrays, read once from the segment's doc values
+// and kept while the segment is in use. Bleve reads doc values hit by hit
+// (finding and decoding the document's chunk each time), which for a
+// query matching 400,000 items was most of a faceted search; an array
+// lookup costs nanoseconds. Segments never change once written, so a
+// column never goes stale: a merge makes a new segment, read afresh.
+type columns struct {
+	mu    sync.Mutex
+	segs  map[segment.Segment]*segColumn
+	terms map[string]uint32 // facet value → number, shared by all segments
+	names []string          // number → facet value
+}
+
+// segColumn is one segment's columns, by local document number.
+type segColumn struct {
+	start []uint32 // document d's facet values are vals[start[d]:start[d+1]]
+	vals  []uint32
+	date  []int64 // Unix nanoseconds; noDate when the item has none
+	used  time.Time
+}
+
+const noDate = math.MinInt64
+
+// columnIdle is how long a segment nobody searches keeps its columns: a
+// merged-away segment is dropped after this, while a search still running
+// on an older snapshot keeps what it uses.
+const columnIdle = 2 * time.Minute
+
+func newColumns() *columns {
+	return &columns{segs: map[segment.Segment]*segColumn{}, terms: map[string]uint32{}}
+}
+
+// colView is the columns of one index snapshot (one shard's reader), for
+// one search.
+type colView struct {
+	offsets []uint64 // global document number of each segment's first
+	cols    []*segColumn
+	nterms  int // facet values known when the view was made
+	names   []string
+	seg     int // the segment of the last lookup: hits come in order
+}
+
+// view returns the columns of reader r, reading any segment not yet read.
+// A reader that is not a scorch snapshot has no columns (ok false).
+func (c *columns) view(r index.IndexReader) (*colView, bool, error) {
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, false, nil
+	}
+	segs := snap.Segments()
+	v := &colView{offsets: make([]uint64, len(segs)), cols: make([]*segColumn, len(segs))}
+	var running uint64
+	now := time.Now()
+	for i, ss := range segs {
+		// The same sum scorch uses for its own offsets: every document a
+		// segment holds, deleted ones included.
+		v.offsets[i] = running
+		seg := ss.Segment()
+		running += seg.Count()
+		c.mu.Lock()
+		col := c.segs[seg]
+		if col != nil {
+			col.used = now
+		}
+		c.mu.Unlock()
+		if col == nil {
+			var err error
+			if col, err = c.read(seg); err != nil {
+				return nil, false, err
+			}
+		}
+		v.cols[i] = col
+	}
+	c.mu.Lock()
+	v.nterms, v.names = len(c.names), c.names
+	c.mu.Unlock()
+	return v, true, nil
+}
+
+// read builds one segment's columns. It runs outside the lock (two shards
+// read their segments at once); only numbering new values takes it.
+func (c *columns) read(seg segment.Segment) (*segColumn, error) {
+	dv, ok := seg.(segment.DocValueVisitable)
+	if !ok {
+		return nil, fmt.Errorf("search: segment %T has no doc values", seg)
+	}
+	n := seg.Count()
+	col := &segColumn{start: make([]uint32, 1, n+1), date: make([]int64, n)}
+	local := map[string]uint32{}
+	var localNames []string
+	fields := []string{fFacets, fDate}
+	var (
+		state segment.DocVisitState
+		err   error
+		date  int64
+	)
+	visit := func(field string, term []byte) {
+		if field == fDate {
+			// Numbers are indexed at several precisions; shift 0 is the value.
+			pc := numeric.PrefixCoded(term)
+			if shift, err := pc.Shift(); err == nil && shift == 0 {
+				if d, err := pc.Int64(); err == nil {
+					date = d
+				}
+			}
+			return
+		}
+		id, ok := local[string(term)]
+		if !ok {
+			id = uint32(len(localNames))
+			local[string(term)] = id
+			localNames = append(localNames, string(term))
+		}
+		col.vals = append(col.vals, id)
+	}
+	for d := uint64(0); d < n; d++ {
+		date = noDate
+		if state, err = dv.VisitDocValues(d, fields, visit, state); err != nil {
+			return nil, fmt.Errorf("search: reading doc values of document %d: %w", d, err)
+		}
+		col.date[d] = date
+		col.start = append(col.start, uint32(len(col.vals)))
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if have := c.segs[seg]; have != nil { // another search read it meanwhile
+		return have, nil
+	}
+	global := make([]uint32, len(localNames))
+	for i, name := range localNames {
+		id, ok := c.terms[name]
+		if !ok {
+			id = uint32(len(c.names))
+			c.terms[name] = id
+			c.names = append(c.names, name)
+		}
+		global[i] = id
+	}
+	for i, l := range col.vals {
+		col.vals[i] = global[l]
+	}
+	col.used = time.Now()
+	for s, old := range c.segs {
+		if time.Since(old.used) > columnIdle {
+			delete(c.segs, s)
+		}
+	}
+	c.segs[seg] = col
+	return col, nil
+}
+
+// locate finds the segment and local number of an internal document ID.
+func (v *colView) locate(id index.IndexInternalID) (*segColumn, uint64) {
+	doc := id.Value()
+	i := v.seg
+	if doc < v.offsets[i] || (i+1 < len(v.offsets) && doc >= v.offsets[i+1]) {
+		i = sort.Search(len(v.offsets), func(x int) bool { return v.offsets[x] > doc }) - 1
+		v.seg = i
+	}
+	return v.cols[i], doc - v.offsets[i]
+}
+
+// facetValues are the numbered facet values of a document.
+func (v *colView) facetValues(id index.IndexInternalID) []uint32 {
+	col, d := v.locate(id)
+	return col.vals[col.start[d]:col.start[d+1]]
+}
+
+// date is a document's date in Unix nanoseconds, or noDate.
+func (v *colView) date(id index.IndexInternalID) int64 {
+	col, d := v.locate(id)
+	return col.date[d]
+}

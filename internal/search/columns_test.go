@@ -1,0 +1,144 @@
+package search_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/minutebook/minutebook/internal/archive"
+	"github.com/minutebook/minutebook/internal/corpus"
+	"github.com/minutebook/minutebook/internal/ingest"
+	"github.com/minutebook/minutebook/internal/search"
+	"github.com/minutebook/minutebook/internal/store"
+)
+
+// churnedIndex indexes a generated corpus in several parts, then changes
+// and drops items of some meetings: the index then has several segments
+// and deleted documents, which the columns must number exactly as Bleve
+// does.
+func churnedIndex(t *testing.T) *search.Index {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	var src bytes.Buffer
+	if _, err := corpus.Generate(&src, corpus.Options{Items: 3000, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]byte
+	for sc := bufio.NewScanner(&src); sc.Scan(); {
+		lines = append(lines, slices.Clone(sc.Bytes()))
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "minutebook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet, CacheSize: -1, BatchSize: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	load := func(part [][]byte, name string) {
+		t.Helper()
+		if _, err := ingest.Import(ctx, st, bytes.NewReader(append(bytes.Join(part, []byte("\n")), '\n')), name, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.CatchUp(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third := len(lines) / 3
+	load(lines[:third], "part1")
+	load(lines[third:2*third], "part2")
+	load(lines[2*third:], "part3")
+	// Every fifth meeting again, retitled and one item shorter.
+	var changed [][]byte
+	for i := 0; i < len(lines); i += 5 {
+		var m archive.Meeting
+		if err := json.Unmarshal(lines[i], &m); err != nil {
+			t.Fatal(err)
+		}
+		m.Items[0].Title += " (revised)"
+		if len(m.Items) > 1 {
+			m.Items = m.Items[:len(m.Items)-1]
+		}
+		b, _ := json.Marshal(m)
+		changed = append(changed, b)
+	}
+	load(changed, "changed")
+	return ix
+}
+
+// The facet counts read from the columns are Bleve's own, on an index
+// with several segments and deleted documents.
+func TestFacetColumnsAgreeWithBleve(t *testing.T) {
+	ix := churnedIndex(t)
+	ctx := context.Background()
+	for _, q := range []string{"", "council", "budget -children", `"it was noted that"`, "SEND", "housing OR transport", "revised", "zzzunknown"} {
+		ours, bleves, err := search.FacetsAgainstBleve(ctx, ix, q)
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		if q != "zzzunknown" && len(bleves) == 0 {
+			t.Errorf("%q: Bleve counted no facet values", q)
+		}
+		if !maps.Equal(ours, bleves) {
+			for k, n := range bleves {
+				if ours[k] != n {
+					t.Errorf("%q: %s: columns %d, Bleve %d", q, k, ours[k], n)
+				}
+			}
+			for k, n := range ours {
+				if _, ok := bleves[k]; !ok {
+					t.Errorf("%q: %s: columns %d, Bleve none", q, k, n)
+				}
+			}
+		}
+	}
+}
+
+// Related items picked by date from the columns are the ones Bleve's date
+// sort picks, ties by key included (a meeting's items share a date).
+func TestRelatedColumnsAgreeWithBleveSort(t *testing.T) {
+	ix := churnedIndex(t)
+	ctx := context.Background()
+	var hits []search.Hit
+	for page := 1; page <= 5; page++ {
+		res, err := ix.Search(ctx, search.Request{Query: "", PerPage: 100, Page: page})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits = append(hits, res.Hits...)
+	}
+	checked := 0
+	for _, h := range hits {
+		for _, n := range []int{1, 5, 12} {
+			want, err := search.RelatedByBleveSort(ctx, ix, h.Key, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ix.Related(ctx, h.Key, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for _, g := range got {
+				keys = append(keys, g.Key)
+			}
+			if !slices.Equal(keys, want) {
+				t.Errorf("related to %s (n=%d):\n got %v\nwant %v", h.Key, n, keys, want)
+			}
+			if len(want) > 0 {
+				checked++
+			}
+		}
+	}
+	if checked < 60 {
+		t.Errorf("only %d lists of related items compared", checked)
+	}
+}
