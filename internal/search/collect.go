@@ -6,8 +6,8 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/mapping"
-	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/blevesearch/bleve/v2/search"
+	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 )
