@@ -3,7 +3,11 @@ package search
 import (
 	"container/heap"
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
@@ -19,15 +23,23 @@ import (
 // countingQuery counts the facet values of every match of q while the
 // matches go on to be scored and ranked as usual.
 type countingQuery struct {
-	q    bq.Query
-	cols *columns
+	q                bq.Query
+	cols             *columns
+	facets, quarters bool // what to count
 
-	mu     sync.Mutex
-	counts map[string]int
+	mu        sync.Mutex
+	counts    map[string]int
+	byQuarter map[quarterKey]int
+}
+
+// quarterKey is a quarter (year*4 + quarter-1) and a council's facet value.
+type quarterKey struct {
+	quarter int
+	council string
 }
 
 func newCountingQuery(q bq.Query, cols *columns) *countingQuery {
-	return &countingQuery{q: q, cols: cols, counts: map[string]int{}}
+	return &countingQuery{q: q, cols: cols, facets: true, counts: map[string]int{}, byQuarter: map[quarterKey]int{}}
 }
 
 func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
@@ -44,9 +56,30 @@ func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m ma
 		return nil, err
 	}
 	counts := make([]uint32, v.nterms)
+	var isCouncil []bool
+	quarters := map[[2]uint32]int{} // quarter, council term → matches
+	if cq.quarters {
+		isCouncil = make([]bool, v.nterms)
+		for t := range isCouncil {
+			isCouncil[t] = strings.HasPrefix(v.names[t], "council"+groupSep)
+		}
+	}
 	fs := searcher.NewFilteringSearcher(ctx, s, func(_ *search.SearchContext, d *search.DocumentMatch) bool {
-		for _, t := range v.facetValues(d.IndexInternalID) {
-			counts[t]++
+		vals := v.facetValues(d.IndexInternalID)
+		if cq.facets {
+			for _, t := range vals {
+				counts[t]++
+			}
+		}
+		if cq.quarters {
+			if date := v.date(d.IndexInternalID); date != noDate {
+				y, m, _ := time.Unix(0, date).UTC().Date()
+				for _, t := range vals {
+					if isCouncil[t] {
+						quarters[[2]uint32{uint32(y*4 + (int(m)-1)/3), t}]++
+					}
+				}
+			}
 		}
 		return true
 	})
@@ -60,7 +93,30 @@ func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m ma
 				cq.counts[v.names[t]] += int(n)
 			}
 		}
+		for k, n := range quarters {
+			cq.byQuarter[quarterKey{int(k[0]), v.names[k[1]]}] += n
+		}
 	}}, nil
+}
+
+// quarterCounts is the matches by quarter and council, every shard's
+// summed, oldest quarter first (then council).
+func (cq *countingQuery) quarterCounts() []QuarterCount {
+	cq.mu.Lock()
+	defer cq.mu.Unlock()
+	out := make([]QuarterCount, 0, len(cq.byQuarter))
+	for k, n := range cq.byQuarter {
+		_, val, _ := strings.Cut(k.council, groupSep)
+		slug, name := splitLabel(val)
+		out = append(out, QuarterCount{Quarter: fmt.Sprintf("%d Q%d", k.quarter/4, k.quarter%4+1), Council: slug, CouncilName: name, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Quarter != out[j].Quarter {
+			return out[i].Quarter < out[j].Quarter
+		}
+		return out[i].Council < out[j].Council
+	})
+	return out
 }
 
 // result is the facet counts, every shard's summed.

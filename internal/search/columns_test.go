@@ -74,10 +74,18 @@ func churnedIndex(t *testing.T) *search.Index {
 	return ix
 }
 
+// TestColumns checks what is read from the columns against Bleve's own
+// answers, on one churned index.
+func TestColumns(t *testing.T) {
+	ix := churnedIndex(t)
+	t.Run("facets", func(t *testing.T) { facetsAgreeWithBleve(t, ix) })
+	t.Run("related", func(t *testing.T) { relatedAgreesWithBleveSort(t, ix) })
+	t.Run("quarters", func(t *testing.T) { quartersCoverEveryMatch(t, ix) })
+}
+
 // The facet counts read from the columns are Bleve's own, on an index
 // with several segments and deleted documents.
-func TestFacetColumnsAgreeWithBleve(t *testing.T) {
-	ix := churnedIndex(t)
+func facetsAgreeWithBleve(t *testing.T, ix *search.Index) {
 	ctx := context.Background()
 	for _, q := range []string{"", "council", "budget -children", `"it was noted that"`, "SEND", "housing OR transport", "revised", "zzzunknown"} {
 		ours, bleves, err := search.FacetsAgainstBleve(ctx, ix, q)
@@ -104,8 +112,7 @@ func TestFacetColumnsAgreeWithBleve(t *testing.T) {
 
 // Related items picked by date from the columns are the ones Bleve's date
 // sort picks, ties by key included (a meeting's items share a date).
-func TestRelatedColumnsAgreeWithBleveSort(t *testing.T) {
-	ix := churnedIndex(t)
+func relatedAgreesWithBleveSort(t *testing.T, ix *search.Index) {
 	ctx := context.Background()
 	var hits []search.Hit
 	for page := 1; page <= 5; page++ {
@@ -140,5 +147,57 @@ func TestRelatedColumnsAgreeWithBleveSort(t *testing.T) {
 	}
 	if checked < 60 {
 		t.Errorf("only %d lists of related items compared", checked)
+	}
+}
+
+// Quarter counts cover every match: the same as counting every page of
+// hits by hand.
+func quartersCoverEveryMatch(t *testing.T, ix *search.Index) {
+	ctx := context.Background()
+	first, err := ix.Search(ctx, search.Request{Query: "budget"})
+	if err != nil || len(first.Hits) == 0 {
+		t.Fatalf("no budget items: %v", err)
+	}
+	for _, req := range []search.Request{{Query: "council"}, {Query: "budget", Councils: []string{first.Hits[0].Council}}, {Query: `"it was noted that"`, From: "2018-01-01"}} {
+		want := map[[2]string]int{}
+		for page := 1; ; page++ {
+			r := req
+			r.Page, r.PerPage = page, 100
+			res, err := ix.Search(ctx, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range res.Hits {
+				m := int(h.Date[5]-'0')*10 + int(h.Date[6]-'0')
+				want[[2]string{h.Date[:4] + " Q" + string(rune('1'+(m-1)/3)), h.Council}]++
+			}
+			if len(res.Hits) < 100 {
+				break
+			}
+		}
+		r := req
+		r.Quarters = true
+		res, err := ix.Search(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[[2]string]int{}
+		total := 0
+		for i, q := range res.Quarters {
+			got[[2]string{q.Quarter, q.Council}] = q.Count
+			total += q.Count
+			if q.CouncilName == "" {
+				t.Errorf("%+v: quarter %s has no council name", req, q.Quarter)
+			}
+			if i > 0 && res.Quarters[i-1].Quarter > q.Quarter {
+				t.Errorf("%+v: quarters out of order: %s before %s", req, res.Quarters[i-1].Quarter, q.Quarter)
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%+v: quarter counts differ from the hits:\n got %v\nwant %v", req, got, want)
+		}
+		if total == 0 || uint64(total) != res.Total {
+			t.Errorf("%+v: quarters sum to %d, total %d", req, total, res.Total)
+		}
 	}
 }

@@ -23,6 +23,7 @@ type Request struct {
 	Sort                         string   // "relevance" (default), "newest", "oldest"
 	Page, PerPage                int      // 1-based; PerPage capped at MaxPerPage
 	Facets                       bool
+	Quarters                     bool // count every match by quarter and council (for charts)
 	Highlight                    bool
 	GroupByMeeting               bool
 }
@@ -65,7 +66,17 @@ type Result struct {
 	Cached bool // answered from the result cache (the index has not changed since)
 	Hits   []Hit
 	Facets map[string][]FacetValue // "council", "committee", "topic", "year"
-	Groups []Group
+	// Quarters counts every match (not just this page) by quarter and
+	// council, oldest quarter first, when the request asks for it.
+	Quarters []QuarterCount
+	Groups   []Group
+}
+
+// QuarterCount is how many matches one council has in one quarter.
+type QuarterCount struct {
+	Quarter              string // "2019 Q3"
+	Council, CouncilName string
+	Count                int
 }
 
 var storedFields = []string{fCouncilL, fCommitteeL, fTopics, fMeeting, fPath, fMeetingPath, fNumber, fDateText, fTitleText}
@@ -115,10 +126,11 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 	}
 	text := q // what the hits must match, without the facet counting
 	var counting *countingQuery
-	if req.Facets {
+	if req.Facets || req.Quarters {
 		// Every value of every facet, counted from the columns as the
 		// hits go by; facets() splits them up and keeps each facet's top.
 		counting = newCountingQuery(q, ix.cols)
+		counting.facets, counting.quarters = req.Facets, req.Quarters
 		q = counting
 	}
 	sr := bleve.NewSearchRequestOptions(q, per, (page-1)*per, false)
@@ -159,8 +171,11 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 			return a.Score > b.Score || (a.Score == b.Score && a.Key < b.Key)
 		})
 	}
-	if counting != nil {
+	if req.Facets {
 		out.Facets = facets(counting.result())
+	}
+	if req.Quarters {
+		out.Quarters = counting.quarterCounts()
 	}
 	if req.GroupByMeeting {
 		out.Groups = group(out.Hits)

@@ -1,12 +1,10 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -406,7 +404,7 @@ func (s *Server) topicPage(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("topic %s: %w", slug, archive.ErrNotFound)
 	}
 	q := r.URL.Query()
-	req := search.Request{Topics: []string{slug}, From: q.Get("from"), To: q.Get("to"), Sort: "newest", PerPage: 30, Facets: true}
+	req := search.Request{Topics: []string{slug}, From: q.Get("from"), To: q.Get("to"), Sort: "newest", PerPage: 30, Facets: true, Quarters: true}
 	if c := q.Get("council"); c != "" {
 		req.Councils = []string{c}
 	}
@@ -416,12 +414,7 @@ func (s *Server) topicPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequestOr(err)
 	}
-	chartReq := req
-	chartReq.PerPage, chartReq.Facets = search.MaxPerPage, false
-	points, err := s.quarterCounts(ctx, chartReq)
-	if err != nil {
-		return err
-	}
+	points := chartPoints(res.Quarters)
 	feed := "/topics/" + slug + ".atom"
 	cs, err := s.councilSummaries(r.Context())
 	if err != nil {
@@ -440,43 +433,12 @@ func (s *Server) topicPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, web.TopicView(v))
 }
 
-// quarterCounts counts a topic's items per quarter and council, reading
-// result pages (dates and councils only) up to a bound.
-func (s *Server) quarterCounts(ctx context.Context, req search.Request) ([]chartPoint, error) {
-	counts := map[[2]string]int{}
-	names := map[string]string{}
-	const maxPages = 20
-	for page := 1; page <= maxPages; page++ {
-		req.Page = page
-		res, err := s.index.Search(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range res.Hits {
-			if len(h.Date) < 7 {
-				continue
-			}
-			m := h.Date[5:7]
-			q := map[string]string{"01": "1", "02": "1", "03": "1", "04": "2", "05": "2", "06": "2", "07": "3", "08": "3", "09": "3"}[m]
-			if q == "" {
-				q = "4"
-			}
-			counts[[2]string{h.Date[:4] + " Q" + q, h.Council}]++
-			names[h.Council] = h.CouncilName
-		}
-		if uint64(page*req.PerPage) >= res.Total {
-			break
-		}
+// chartPoints are a topic's items per quarter and council, for the chart:
+// every match, counted by the index as it finds them.
+func chartPoints(qs []search.QuarterCount) []chartPoint {
+	out := make([]chartPoint, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, chartPoint{Quarter: q.Quarter, Council: q.CouncilName, Count: q.Count})
 	}
-	var out []chartPoint
-	for k, n := range counts {
-		out = append(out, chartPoint{Quarter: k[0], Council: names[k[1]], Count: n})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Quarter != out[j].Quarter {
-			return out[i].Quarter < out[j].Quarter
-		}
-		return out[i].Council < out[j].Council
-	})
-	return out, nil
+	return out
 }
