@@ -126,34 +126,54 @@ func (cq *countingQuery) result() map[string]int {
 	return cq.counts
 }
 
-// newestQuery finds the n newest matches of q (ties by key), reading dates
-// from the columns. It passes no match on: nothing is scored or sorted by
-// Bleve, whose date sort reads every match's doc values.
-type newestQuery struct {
-	q    bq.Query
-	cols *columns
-	n    int
+// dateOrderQuery keeps the first n matches of q in date order, newest
+// (or oldest) first, then by score, then by key, as Bleve's sort by
+// ["-date", "-_score", "_id"] would, with items that have no date last.
+// Dates come from the columns; Bleve's sort reads the doc values of every
+// match, and browsing or a topic can match a large part of the archive.
+// It passes no match on (nothing is collected by Bleve): total counts
+// them instead.
+type dateOrderQuery struct {
+	q      bq.Query
+	cols   *columns
+	n      int
+	oldest bool
 
-	mu   sync.Mutex
-	best []dated
+	mu    sync.Mutex
+	best  []dated
+	total uint64
 }
 
+// dated is a kept match. key is read from the index only when a tie on
+// date and score needs it, or at the end.
 type dated struct {
-	date int64
-	key  string
+	date  int64
+	score float64
+	doc   uint64
+	key   string
 }
 
-// after reports whether a sorts after b: older, or as old with a later key.
-func (a dated) after(b dated) bool {
-	return a.date < b.date || (a.date == b.date && a.key > b.key)
+// before reports whether a comes before b in the order; keyOf reads a
+// key not yet read.
+func (dq *dateOrderQuery) before(a, b *dated, keyOf func(*dated) string) bool {
+	if (a.date == noDate) != (b.date == noDate) {
+		return b.date == noDate
+	}
+	if a.date != b.date {
+		return (a.date > b.date) != dq.oldest
+	}
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return keyOf(a) < keyOf(b)
 }
 
-func (nq *newestQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
-	s, err := nq.q.Searcher(ctx, r, m, opts)
+func (dq *dateOrderQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
+	s, err := dq.q.Searcher(ctx, r, m, opts)
 	if err != nil {
 		return nil, err
 	}
-	v, ok, err := nq.cols.view(r)
+	v, ok, err := dq.cols.view(r)
 	if err != nil || !ok {
 		s.Close()
 		if err == nil {
@@ -161,66 +181,72 @@ func (nq *newestQuery) Searcher(ctx context.Context, r index.IndexReader, m mapp
 		}
 		return nil, err
 	}
-	top := &oldestFirst{}
-	var ferr error
+	var (
+		ferr  error
+		total uint64
+		buf   = make([]byte, 8)
+	)
+	keyOf := func(d *dated) string {
+		if d.key == "" && ferr == nil {
+			d.key, ferr = r.ExternalID(index.NewIndexInternalID(buf, d.doc))
+		}
+		return d.key
+	}
+	h := &keptHeap{dq: dq, keyOf: keyOf}
 	fs := searcher.NewFilteringSearcher(ctx, s, func(_ *search.SearchContext, d *search.DocumentMatch) bool {
-		date := v.date(d.IndexInternalID)
-		if top.Len() == nq.n && date < (*top)[0].date {
-			return false // older than all n kept: the common case, no key read
-		}
-		key, err := r.ExternalID(d.IndexInternalID)
-		if err != nil {
-			ferr = err
-			return false
-		}
-		c := dated{date, key}
+		total++
+		c := dated{date: v.date(d.IndexInternalID), score: d.Score, doc: d.IndexInternalID.Value()}
 		switch {
-		case top.Len() < nq.n:
-			heap.Push(top, c)
-		case (*top)[0].after(c):
-			(*top)[0] = c
-			heap.Fix(top, 0)
+		case len(h.kept) < dq.n:
+			heap.Push(h, c)
+		case dq.before(&c, &h.kept[0], keyOf):
+			h.kept[0] = c
+			heap.Fix(h, 0)
 		}
 		return false
 	})
 	return &onClose{Searcher: fs, done: func() {
+		for i := range h.kept {
+			keyOf(&h.kept[i])
+		}
+		dq.mu.Lock()
+		defer dq.mu.Unlock()
 		if ferr != nil {
 			return
 		}
-		nq.mu.Lock()
-		defer nq.mu.Unlock()
-		nq.best = append(nq.best, *top...)
+		dq.total += total
+		dq.best = append(dq.best, h.kept...)
 	}}, nil
 }
 
-// result is the n newest over all shards, newest first.
-func (nq *newestQuery) result() []dated {
-	nq.mu.Lock()
-	defer nq.mu.Unlock()
-	out := append([]dated(nil), nq.best...)
-	// Few candidates (n per shard): a simple sort.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j-1].after(out[j]); j-- {
-			out[j-1], out[j] = out[j], out[j-1]
-		}
+// result is the first n over all shards, in order, and how many matched.
+func (dq *dateOrderQuery) result() ([]dated, uint64) {
+	dq.mu.Lock()
+	defer dq.mu.Unlock()
+	out := append([]dated(nil), dq.best...)
+	keyOf := func(d *dated) string { return d.key }
+	sort.Slice(out, func(i, j int) bool { return dq.before(&out[i], &out[j], keyOf) })
+	if len(out) > dq.n {
+		out = out[:dq.n]
 	}
-	if len(out) > nq.n {
-		out = out[:nq.n]
-	}
-	return out
+	return out, dq.total
 }
 
-// oldestFirst is a min-heap of the kept matches, the one to drop on top.
-type oldestFirst []dated
+// keptHeap holds the kept matches with the last in order on top, the one
+// a better match replaces.
+type keptHeap struct {
+	dq    *dateOrderQuery
+	keyOf func(*dated) string
+	kept  []dated
+}
 
-func (h oldestFirst) Len() int           { return len(h) }
-func (h oldestFirst) Less(i, j int) bool { return h[i].after(h[j]) }
-func (h oldestFirst) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *oldestFirst) Push(x any)        { *h = append(*h, x.(dated)) }
-func (h *oldestFirst) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
+func (h *keptHeap) Len() int           { return len(h.kept) }
+func (h *keptHeap) Less(i, j int) bool { return h.dq.before(&h.kept[j], &h.kept[i], h.keyOf) }
+func (h *keptHeap) Swap(i, j int)      { h.kept[i], h.kept[j] = h.kept[j], h.kept[i] }
+func (h *keptHeap) Push(x any)         { h.kept = append(h.kept, x.(dated)) }
+func (h *keptHeap) Pop() any {
+	x := h.kept[len(h.kept)-1]
+	h.kept = h.kept[:len(h.kept)-1]
 	return x
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -81,6 +82,52 @@ func TestColumns(t *testing.T) {
 	t.Run("facets", func(t *testing.T) { facetsAgreeWithBleve(t, ix) })
 	t.Run("related", func(t *testing.T) { relatedAgreesWithBleveSort(t, ix) })
 	t.Run("quarters", func(t *testing.T) { quartersCoverEveryMatch(t, ix) })
+	t.Run("date order", func(t *testing.T) { dateOrderAgreesWithBleveSort(t, ix) })
+}
+
+// Date order from the columns is Bleve's sort, ties, filters, pages and
+// facets included.
+func dateOrderAgreesWithBleveSort(t *testing.T, ix *search.Index) {
+	ctx := context.Background()
+	first, err := ix.Search(ctx, search.Request{Query: "budget"})
+	if err != nil || len(first.Hits) == 0 {
+		t.Fatalf("no budget items: %v", err)
+	}
+	council := first.Hits[0].Council
+	for _, req := range []search.Request{
+		{Sort: "newest"}, {Sort: "oldest"}, {}, {Page: 3, PerPage: 50}, {Councils: []string{council}},
+		{Topics: []string{"send"}, Facets: true}, {Query: "council", Sort: "newest", PerPage: 100},
+		{Query: "council", Sort: "oldest", Page: 7}, {Query: `"it was noted that"`, Sort: "newest", From: "2019-01-01", Facets: true},
+		{Query: "budget -children", Sort: "oldest", Councils: []string{council}}, {Query: "zzzunknown", Sort: "newest"},
+	} {
+		got, err := ix.Search(ctx, req)
+		if err != nil {
+			t.Fatalf("%+v: %v", req, err)
+		}
+		want, err := search.SearchByBleveSort(ctx, ix, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Total != want.Total {
+			t.Errorf("%+v: total %d, Bleve %d", req, got.Total, want.Total)
+		}
+		if req.Query != "zzzunknown" && len(want.Hits) == 0 {
+			t.Errorf("%+v: Bleve found nothing", req)
+		}
+		var g, w []string
+		for _, h := range got.Hits {
+			g = append(g, h.Key+" "+h.Date+" "+h.Title)
+		}
+		for _, h := range want.Hits {
+			w = append(w, h.Key+" "+h.Date+" "+h.Title)
+		}
+		if !slices.Equal(g, w) {
+			t.Errorf("%+v: order differs:\n got %v\nwant %v", req, g, w)
+		}
+		if req.Facets && !reflect.DeepEqual(got.Facets, want.Facets) {
+			t.Errorf("%+v: facets differ", req)
+		}
+	}
 }
 
 // The facet counts read from the columns are Bleve's own, on an index

@@ -77,3 +77,11 @@ func RelatedByBleveSort(ctx context.Context, ix *Index, key string, n int) ([]st
 	}
 	return keys, nil
 }
+
+// SearchByBleveSort runs req with Bleve sorting by date, as searches did
+// before the columns.
+func SearchByBleveSort(ctx context.Context, ix *Index, req Request) (*Result, error) {
+	ix.bleveSort = true
+	defer func() { ix.bleveSort = false }()
+	return ix.search(ctx, req)
+}

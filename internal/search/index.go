@@ -56,7 +56,10 @@ type Index struct {
 	maxPre  int
 	fresh   bool // created empty: needs a full build
 	cache   *resultCache
-	cols    *columns // facet values and dates by document, for facets and related items
+	cols    *columns // facet values and dates by document, for facets and date order
+	// bleveSort has Bleve sort by date, as before the columns: tests
+	// compare the two.
+	bleveSort bool
 }
 
 var (

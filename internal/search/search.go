@@ -133,27 +133,38 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 		counting.facets, counting.quarters = req.Facets, req.Quarters
 		q = counting
 	}
-	sr := bleve.NewSearchRequestOptions(q, per, (page-1)*per, false)
-	sr.Fields = storedFields
+	var sortBy []string
 	switch req.Sort {
 	case "newest":
-		sr.SortBy([]string{"-" + fDate, "-_score", "_id"})
+		sortBy = []string{"-" + fDate, "-_score", "_id"}
 	case "oldest":
-		sr.SortBy([]string{fDate, "-_score", "_id"})
+		sortBy = []string{fDate, "-_score", "_id"}
 	case "", "relevance":
 		if node == nil {
-			sr.SortBy([]string{"-" + fDate, "_id"}) // browsing: newest first
+			sortBy = []string{"-" + fDate, "_id"} // browsing: newest first
 		}
 	default:
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}
 	}
-	res, err := ix.idx.search(ctx, sr)
+	var out *Result
+	if sortBy != nil && !ix.bleveSort {
+		out, err = ix.byDate(ctx, q, req, node == nil, page, per)
+	} else {
+		sr := bleve.NewSearchRequestOptions(q, per, (page-1)*per, false)
+		sr.Fields = storedFields
+		if sortBy != nil {
+			sr.SortBy(sortBy)
+		}
+		var res *bleve.SearchResult
+		if res, err = ix.idx.search(ctx, sr); err == nil {
+			out = &Result{Query: req.Query, Total: res.Total, Took: res.Took}
+			for _, dm := range res.Hits {
+				out.Hits = append(out.Hits, hitFrom(dm))
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
-	}
-	out := &Result{Query: req.Query, Total: res.Total, Took: res.Took}
-	for _, dm := range res.Hits {
-		out.Hits = append(out.Hits, hitFrom(dm))
 	}
 	if req.Highlight && node != nil && len(out.Hits) > 0 {
 		if err := ix.highlight(ctx, text, ix.acronymsIn(node), out.Hits); err != nil {
@@ -356,14 +367,15 @@ func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) 
 	// The newest n are picked by date from the columns; a Bleve sort by
 	// date would read the doc values of every match, and a topic can
 	// cover a tenth of the archive.
-	nq := &newestQuery{q: b, cols: ix.cols, n: n}
-	rr := bleve.NewSearchRequestOptions(nq, 0, 0, false)
+	dq := &dateOrderQuery{q: b, cols: ix.cols, n: n}
+	rr := bleve.NewSearchRequestOptions(dq, 0, 0, false)
 	rr.Score = "none"
 	if _, err := ix.idx.search(ctx, rr); err != nil {
 		return nil, err
 	}
+	best, _ := dq.result()
 	var keys []string
-	for _, d := range nq.result() {
+	for _, d := range best {
 		keys = append(keys, d.key)
 	}
 	hits, err := ix.byKeys(ctx, keys)
@@ -398,6 +410,41 @@ func (ix *Index) relatedQuery(ctx context.Context, key string, n int) (bq.Query,
 	b.AddMust(bleve.NewDisjunctionQuery(tq...))
 	b.AddMustNot(keywordQuery(fCouncil, council))
 	return b, ix.cache.key("related", []any{topics, council, n}), nil
+}
+
+// byDate finds a page of q's matches in date order (req.Sort; newest
+// first when browsing, where scores are not compared) with the columns,
+// then loads that page's items.
+func (ix *Index) byDate(ctx context.Context, q bq.Query, req Request, browsing bool, page, per int) (*Result, error) {
+	start := time.Now()
+	dq := &dateOrderQuery{q: q, cols: ix.cols, n: page * per, oldest: req.Sort == "oldest"}
+	sr := bleve.NewSearchRequestOptions(dq, 0, 0, false)
+	if browsing {
+		sr.Score = "none" // every score 0: ties go by key
+	}
+	if _, err := ix.idx.search(ctx, sr); err != nil {
+		return nil, err
+	}
+	best, total := dq.result()
+	out := &Result{Query: req.Query, Total: total}
+	if from := (page - 1) * per; from < len(best) {
+		best = best[from:]
+		keys := make([]string, len(best))
+		score := make(map[string]float64, len(best))
+		for i, d := range best {
+			keys[i], score[d.key] = d.key, d.score
+		}
+		hits, err := ix.byKeys(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		for i := range hits {
+			hits[i].Score = score[hits[i].Key]
+		}
+		out.Hits = hits
+	}
+	out.Took = time.Since(start)
+	return out, nil
 }
 
 // byKeys loads the hits for keys, in that order.
