@@ -292,6 +292,7 @@ func (ix *Index) Follow(ctx context.Context, src Source, every time.Duration) er
 		if err := ix.catchUp(ctx, src, true); err != nil && ctx.Err() == nil {
 			ix.log.Error("search index catch-up failed; will retry", "err", err)
 		}
+		ix.warmColumns()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -301,5 +302,25 @@ func (ix *Index) Follow(ctx context.Context, src Source, every time.Duration) er
 				wake = nil
 			}
 		}
+	}
+}
+
+// warmColumns reads the columns (columns.go) of every segment not yet
+// read, so that the first faceted or date-ordered search after a start or
+// a batch does not wait for them.
+func (ix *Index) warmColumns() {
+	for i, p := range ix.idx.parts {
+		adv, err := p.Advanced()
+		if err != nil {
+			continue
+		}
+		r, err := adv.Reader()
+		if err != nil {
+			continue
+		}
+		if _, _, err := ix.cols.view(r); err != nil {
+			ix.log.Warn("reading search columns", "shard", i, "err", err)
+		}
+		r.Close()
 	}
 }
