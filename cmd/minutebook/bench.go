@@ -31,7 +31,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&c.ColdStarts, "cold-starts", 3, "times serve is started and timed until ready")
 	fs.BoolVar(&c.Rebuild, "rebuild", false, "regenerate and rebuild everything instead of reusing the work directory")
 	fs.StringVar(&c.Note, "note", "", "a sentence for the report, e.g. about other load on the machine")
-	phase := fs.String("phase", "", "internal: run one phase ("+strings.Join(benchmark.Phases, ", ")+") and print its result as JSON")
+	phase := fs.String("phase", "", "internal: run one phase ("+strings.Join(benchmark.Phases, ", ")+", or serve: the serving measurements alone over an earlier run's work folder) and print its result as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,6 +42,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.Items <= 0 || c.Repeat <= 0 || c.Clients <= 0 || c.ColdStarts <= 0 {
 		fmt.Fprintln(stderr, "minutebook bench: --items, --repeat, --clients and --cold-starts must be positive")
 		return errUsage
+	}
+	if *phase == "serve" {
+		// Serving only, over what an earlier run built.
+		bin, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		c.Binary = bin
+		c.Log = stderr
+		res, err := benchmark.MeasureServe(ctx, c)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(stdout).Encode(res)
 	}
 	if *phase != "" {
 		res, err := benchmark.RunPhase(ctx, *phase, c)

@@ -103,6 +103,14 @@ type Report struct {
 	Serve        Serve      `json:"serve"`
 }
 
+// MeasureServe runs only the serving measurements (cold starts, HTTP
+// load) over the work folder's built archive and index: for checking a
+// change to serving without the hour of a whole run.
+func MeasureServe(ctx context.Context, c Config) (Serve, error) {
+	c = c.withDefaults()
+	return measureServe(ctx, c, c.layout().data)
+}
+
 // Run measures everything, each phase in a child process, and writes the
 // report files.
 func Run(ctx context.Context, c Config) (*Report, error) {

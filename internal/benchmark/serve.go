@@ -25,6 +25,10 @@ type Serve struct {
 	PeakRSSBytes      int64     `json:"peak_rss_bytes"` // of the serve process, after the load
 	SearchPage        HTTPLoad  `json:"search_page"`
 	ItemPage          HTTPLoad  `json:"item_page"`
+	// SearchPageCached is the search page again on a server with the
+	// result cache on, as served by default: the same few URLs, so after
+	// the first round it measures the cache, not the search.
+	SearchPageCached *HTTPLoad `json:"search_page_cached,omitempty"`
 }
 
 // HTTPLoad is a fixed-duration load of concurrent clients on one page kind.
@@ -40,15 +44,16 @@ type HTTPLoad struct {
 
 // serveProcess is a `minutebook serve` child process.
 type serveProcess struct {
-	cmd  *exec.Cmd
-	base string
-	done chan error
+	cmd     *exec.Cmd
+	base    string
+	done    chan error
+	stopped sync.Once
 }
 
 // startServer starts `BINARY serve` over the data folder on a free
 // loopback port and waits until /readyz answers 200, returning how long
 // that took from the exec.
-func startServer(ctx context.Context, binary, data string, stderr io.Writer) (*serveProcess, time.Duration, error) {
+func startServer(ctx context.Context, binary, data string, cache bool, stderr io.Writer) (*serveProcess, time.Duration, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, 0, err
@@ -59,8 +64,11 @@ func startServer(ctx context.Context, binary, data string, stderr io.Writer) (*s
 	// No per-client rate limit (every client is this process) and no
 	// result cache (the query set is small: cached, it would measure the
 	// cache, not the search).
-	cmd := exec.Command(binary, "serve", "--data", data, "--addr", addr, "--sample=false", "--log-level", "warn",
-		"--rate-limit", "0", "--search-cache", "0")
+	args := []string{"serve", "--data", data, "--addr", addr, "--sample=false", "--log-level", "warn", "--rate-limit", "0"}
+	if !cache {
+		args = append(args, "--search-cache", "0")
+	}
+	cmd := exec.Command(binary, args...)
 	cmd.Stdout, cmd.Stderr = io.Discard, stderr
 	if err := cmd.Start(); err != nil {
 		return nil, 0, fmt.Errorf("starting %s serve: %w", binary, err)
@@ -93,15 +101,18 @@ func startServer(ctx context.Context, binary, data string, stderr io.Writer) (*s
 	}
 }
 
-// stop asks the server to shut down and waits for it.
+// stop asks the server to shut down and waits for it; stopping it again
+// does nothing.
 func (s *serveProcess) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(20 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
+	s.stopped.Do(func() {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(20 * time.Second):
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
 }
 
 // searchPageURLs are the search pages of the whole query set (the page
@@ -223,7 +234,7 @@ func measureServe(ctx context.Context, c Config, data string) (Serve, error) {
 	var out Serve
 	var s *serveProcess
 	for i := 0; i < c.ColdStarts; i++ {
-		srv, took, err := startServer(ctx, c.Binary, data, c.Log)
+		srv, took, err := startServer(ctx, c.Binary, data, false, c.Log)
 		if err != nil {
 			return out, err
 		}
@@ -251,5 +262,14 @@ func measureServe(ctx context.Context, c Config, data string) (Serve, error) {
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	return out, nil
+	s.stop()
+	cached, _, err := startServer(ctx, c.Binary, data, true, c.Log)
+	if err != nil {
+		return out, err
+	}
+	defer cached.stop()
+	fmt.Fprintf(c.Log, "bench: search page with the result cache on, %d clients for %s\n", c.Clients, c.HTTPDuration)
+	l := load(ctx, cached.base, searchPageURLs(), c.Clients, c.HTTPDuration)
+	out.SearchPageCached = &l
+	return out, ctx.Err()
 }
