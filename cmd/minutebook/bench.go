@@ -25,6 +25,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.Work, "work", filepath.Join(os.TempDir(), "minutebook-bench"), "`dir`ectory for the corpus, archive and indexes, reused by later runs")
 	fs.StringVar(&c.Out, "out", filepath.Join("docs", "bench"), "`dir`ectory for bench-ITEMS.md and bench-ITEMS.json")
 	fs.IntVar(&c.Repeat, "repeat", 20, "timed rounds through each query class")
+	fs.IntVar(&c.Runs, "runs", 3, "separate runs of Minutebook's query phase, reported as their median")
 	fs.DurationVar(&c.ClassBudget, "class-budget", time.Minute, "stop a query class's timed rounds after this long (at least 3 rounds)")
 	fs.IntVar(&c.Clients, "clients", 16, "concurrent HTTP clients")
 	fs.DurationVar(&c.HTTPDuration, "http-duration", 0, "load duration per page kind (default 10s)")
@@ -39,8 +40,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "minutebook bench: unexpected argument %q\n", fs.Arg(0))
 		return errUsage
 	}
-	if c.Items <= 0 || c.Repeat <= 0 || c.Clients <= 0 || c.ColdStarts <= 0 {
-		fmt.Fprintln(stderr, "minutebook bench: --items, --repeat, --clients and --cold-starts must be positive")
+	if c.Items <= 0 || c.Repeat <= 0 || c.Runs <= 0 || c.Clients <= 0 || c.ColdStarts <= 0 {
+		fmt.Fprintln(stderr, "minutebook bench: --items, --repeat, --runs, --clients and --cold-starts must be positive")
 		return errUsage
 	}
 	if *phase == "serve" {

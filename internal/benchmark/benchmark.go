@@ -31,6 +31,7 @@ type Config struct {
 	Work         string        // cache folder for corpus, archive and indexes
 	Out          string        // folder for bench-ITEMS.md and .json ("" writes nothing)
 	Repeat       int           // timed rounds through each class's queries
+	Runs         int           // separate runs of Minutebook's query phase; the report gives their median
 	ClassBudget  time.Duration // stop a class's rounds after this long (at least 3 rounds)
 	Clients      int           // concurrent HTTP clients
 	HTTPDuration time.Duration // per page kind
@@ -51,6 +52,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Repeat <= 0 {
 		c.Repeat = 20
+	}
+	if c.Runs <= 0 {
+		c.Runs = 3
 	}
 	if c.ClassBudget <= 0 {
 		c.ClassBudget = time.Minute
@@ -128,12 +132,27 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		{PhaseBleveQuery, &r.BleveQueries}, {PhaseFTSQuery, &r.FTSQueries},
 	}
 	for _, s := range steps {
-		fmt.Fprintf(c.Log, "bench: %s (%d items)\n", s.phase, c.Items)
-		t := time.Now()
-		if err := runChild(ctx, c, s.phase, s.into); err != nil {
-			return nil, err
+		runs := 1
+		if s.phase == PhaseBleveQuery {
+			runs = c.Runs
 		}
-		fmt.Fprintf(c.Log, "bench: %s done in %s\n", s.phase, time.Since(t).Round(time.Millisecond))
+		var each []QueryRun
+		for i := 0; i < runs; i++ {
+			fmt.Fprintf(c.Log, "bench: %s (%d items)\n", s.phase, c.Items)
+			t := time.Now()
+			into := s.into
+			if runs > 1 {
+				each = append(each, QueryRun{})
+				into = &each[len(each)-1]
+			}
+			if err := runChild(ctx, c, s.phase, into); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(c.Log, "bench: %s done in %s\n", s.phase, time.Since(t).Round(time.Millisecond))
+		}
+		if runs > 1 {
+			*s.into.(*QueryRun) = medianOfRuns(each)
+		}
 	}
 	fmt.Fprintf(c.Log, "bench: serve cold start ×%d\n", c.ColdStarts)
 	sv, err := measureServe(ctx, c, c.layout().data)

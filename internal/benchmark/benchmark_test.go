@@ -3,6 +3,7 @@ package benchmark
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +141,30 @@ func TestThousands(t *testing.T) {
 		if got := thousands(in); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Separate runs merge into the median of each percentile, class by class.
+func TestMedianOfRuns(t *testing.T) {
+	run := func(p99s ...float64) QueryRun {
+		r := QueryRun{Engine: "minutebook", OpenSeconds: p99s[0] / 1000, PeakRSSBytes: int64(p99s[0])}
+		for i, v := range p99s {
+			r.Classes = append(r.Classes, ClassLatency{Class: string(rune('a' + i)), Latency: Latency{Samples: 60, P50: v / 2, P95: v - 1, P99: v, Mean: v / 2, Max: v}})
+		}
+		return r
+	}
+	got := medianOfRuns([]QueryRun{run(300, 10), run(90, 30), run(100, 20)})
+	if got.Runs != 3 || len(got.Classes) != 2 {
+		t.Fatalf("runs %d, classes %d", got.Runs, len(got.Classes))
+	}
+	a, b := got.Classes[0], got.Classes[1]
+	if a.P99 != 100 || a.P50 != 50 || a.P95 != 99 || a.Max != 300 || a.Samples != 180 {
+		t.Errorf("class a: %+v", a.Latency)
+	}
+	if b.P99 != 20 || !slices.Equal(a.RunsP99, []float64{300, 90, 100}) {
+		t.Errorf("class b p99 %v, runs of a %v", b.P99, a.RunsP99)
+	}
+	if got.PeakRSSBytes != 300 || got.OpenSeconds != 0.1 {
+		t.Errorf("peak %d, open %v", got.PeakRSSBytes, got.OpenSeconds)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,6 +59,7 @@ type Build struct {
 // QueryRun is one engine answering the query set.
 type QueryRun struct {
 	Engine       string         `json:"engine"`
+	Runs         int            `json:"runs,omitempty"` // separate runs merged by medianOfRuns
 	OpenSeconds  float64        `json:"open_seconds"`
 	Classes      []ClassLatency `json:"classes"`
 	PeakRSSBytes int64          `json:"peak_rss_bytes"`
@@ -67,7 +69,52 @@ type QueryRun struct {
 type ClassLatency struct {
 	Class string `json:"class"`
 	Latency
+	RunsP99 []float64   `json:"runs_p99_ms,omitempty"` // each run's p99, when several ran
 	Queries []QueryHits `json:"queries"`
+}
+
+// medianOfRuns merges separate runs of one engine's query phase: each
+// class's percentiles are the median over the runs of that percentile
+// (a p99 is one slow sample in sixty; one run's can be an outlier), its
+// samples their sum. The index opening time is the median too, the peak
+// memory the largest.
+func medianOfRuns(runs []QueryRun) QueryRun {
+	med := func(get func(QueryRun) float64) float64 {
+		v := make([]float64, len(runs))
+		for i, r := range runs {
+			v[i] = get(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	out := runs[0]
+	out.Runs = len(runs)
+	out.Classes = slices.Clone(runs[0].Classes)
+	out.OpenSeconds = med(func(r QueryRun) float64 { return r.OpenSeconds })
+	for _, r := range runs {
+		out.PeakRSSBytes = max(out.PeakRSSBytes, r.PeakRSSBytes)
+	}
+	for i := range out.Classes {
+		c := &out.Classes[i]
+		at := func(r QueryRun) Latency {
+			if i < len(r.Classes) {
+				return r.Classes[i].Latency
+			}
+			return Latency{}
+		}
+		c.P50 = med(func(r QueryRun) float64 { return at(r).P50 })
+		c.P95 = med(func(r QueryRun) float64 { return at(r).P95 })
+		c.P99 = med(func(r QueryRun) float64 { return at(r).P99 })
+		c.Mean = med(func(r QueryRun) float64 { return at(r).Mean })
+		c.Samples, c.Max, c.RunsP99 = 0, 0, nil
+		for _, r := range runs {
+			l := at(r)
+			c.Samples += l.Samples
+			c.Max = max(c.Max, l.Max)
+			c.RunsP99 = append(c.RunsP99, l.P99)
+		}
+	}
+	return out
 }
 
 // QueryHits records how many items a query found, so a reader can see

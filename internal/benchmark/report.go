@@ -82,6 +82,22 @@ func (r *Report) Markdown() string {
 			ms(f.P50), ms(f.P95), ms(f.P99), ratio(f.P50, c.P50), ratio(f.P99, c.P99), same, len(c.Queries), target, mark)
 	}
 	p("\nOpening the index: Minutebook %s, FTS5 %s.\n\n", seconds(r.BleveQueries.OpenSeconds), seconds(r.FTSQueries.OpenSeconds))
+	if n := r.BleveQueries.Runs; n > 1 {
+		p("Minutebook's query phase ran %d times, each in a new process; its figures above are the median over the runs of each percentile (n counts every run's samples). FTS5's ran once: it takes minutes, and its ratios are far from 1. Each run's Minutebook p99 (ms):\n\n", n)
+		p("| Class |")
+		for i := 0; i < n; i++ {
+			p(" run %d |", i+1)
+		}
+		p("\n|---|%s\n", strings.Repeat("---:|", n))
+		for _, c := range r.BleveQueries.Classes {
+			p("| %s |", c.Class)
+			for _, v := range c.RunsP99 {
+				p(" %s |", ms(v))
+			}
+			p("\n")
+		}
+		p("\n")
+	}
 
 	p("### Hits per query\n\n")
 	p("The engines differ by design in places: Minutebook expands acronyms (SEND, EHCP) and long forms, matches quoted phrases unstemmed and drops stop words from unquoted words; FTS5 (porter) stems phrases and keeps stop words. Rows marked ≠ are not the same question for both.\n\n")
