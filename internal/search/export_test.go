@@ -85,3 +85,22 @@ func SearchByBleveSort(ctx context.Context, ix *Index, req Request) (*Result, er
 	defer func() { ix.bleveSort = false }()
 	return ix.search(ctx, req)
 }
+
+// TitlePhraseAgainstBleve counts the items whose title has the phrase, by
+// titlePhrase and by Bleve's own phrase query.
+func TitlePhraseAgainstBleve(ctx context.Context, ix *Index, text string) (ours, bleves uint64, err error) {
+	count := func(q bq.Query) (uint64, error) {
+		res, err := ix.idx.search(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
+		if err != nil {
+			return 0, err
+		}
+		return res.Total, nil
+	}
+	if ours, err = count(ix.titlePhrase(text, 1)); err != nil {
+		return
+	}
+	m := bleve.NewMatchPhraseQuery(text)
+	m.SetField(fTitleExact)
+	bleves, err = count(m)
+	return
+}

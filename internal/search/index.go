@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 
 	"github.com/minutebook/minutebook/internal/store"
 )
@@ -56,7 +57,8 @@ type Index struct {
 	maxPre  int
 	fresh   bool // created empty: needs a full build
 	cache   *resultCache
-	cols    *columns // facet values and dates by document, for facets and date order
+	cols    *columns          // facet values and dates by document, for facets and date order
+	exact   analysis.Analyzer // the exact fields' analyser, for phrases
 	// bleveSort has Bleve sort by date, as before the columns: tests
 	// compare the two.
 	bleveSort bool
@@ -118,6 +120,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 		}
 	}
 	ix.idx = idx
+	if ix.exact = idx.parts[0].Mapping().AnalyzerNamed(exactAnalyzer); ix.exact == nil {
+		idx.close()
+		return nil, fmt.Errorf("search: index %s has no %s analyser", dir, exactAnalyzer)
+	}
 	if raw, _ := idx.getInternal(keyAppliedSeq); raw != nil {
 		n, _ := strconv.ParseInt(string(raw), 10, 64)
 		ix.applied.Store(n)

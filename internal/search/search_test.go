@@ -523,3 +523,39 @@ func TestPairPhraseAgreesWithBleve(t *testing.T) {
 		t.Errorf("only %d of %d phrases found anything: the test is not testing", found, len(phrases))
 	}
 }
+
+// Title phrases go through the same phrase matcher as the pair field
+// (titlePhrase); they must find what Bleve's phrase query finds.
+func TestTitlePhraseAgreesWithBleve(t *testing.T) {
+	ctx := context.Background()
+	st, ix := sampleIndex(t)
+	var phrases []string
+	err := st.ForEachItem(ctx, func(v store.ItemView) error {
+		words := strings.Fields(v.Title)
+		for i := 0; i+2 <= len(words); i += 3 {
+			phrases = append(phrases, strings.Join(words[i:min(len(words), i+2+i%3)], " "))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	phrases = append(phrases, "education, health and care plan", "special educational needs", "SEND and Inclusion", "of the", "the the", "Children's Services", "2023/24", "no such title words")
+	found := 0
+	for _, p := range phrases {
+		ours, bleves, err := search.TitlePhraseAgainstBleve(ctx, ix, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ours != bleves {
+			t.Errorf("%q: title phrase found %d, Bleve %d", p, ours, bleves)
+		}
+		if ours > 0 {
+			found++
+		}
+	}
+	t.Logf("%d of %d title phrases found", found, len(phrases))
+	if len(phrases) < 50 || found < len(phrases)/2 {
+		t.Errorf("only %d of %d title phrases found anything: the test is not testing", found, len(phrases))
+	}
+}
