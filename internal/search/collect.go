@@ -142,6 +142,7 @@ type dateOrderQuery struct {
 	mu    sync.Mutex
 	best  []dated
 	total uint64
+	err   error // a key that could not be read, on any shard
 }
 
 // dated is a kept match. key is read from the index only when a tie on
@@ -212,6 +213,7 @@ func (dq *dateOrderQuery) Searcher(ctx context.Context, r index.IndexReader, m m
 		dq.mu.Lock()
 		defer dq.mu.Unlock()
 		if ferr != nil {
+			dq.err = ferr
 			return
 		}
 		dq.total += total
@@ -220,16 +222,19 @@ func (dq *dateOrderQuery) Searcher(ctx context.Context, r index.IndexReader, m m
 }
 
 // result is the first n over all shards, in order, and how many matched.
-func (dq *dateOrderQuery) result() ([]dated, uint64) {
+func (dq *dateOrderQuery) result() ([]dated, uint64, error) {
 	dq.mu.Lock()
 	defer dq.mu.Unlock()
+	if dq.err != nil {
+		return nil, 0, fmt.Errorf("search: reading a matching item's key: %w", dq.err)
+	}
 	out := append([]dated(nil), dq.best...)
 	keyOf := func(d *dated) string { return d.key }
 	sort.Slice(out, func(i, j int) bool { return dq.before(&out[i], &out[j], keyOf) })
 	if len(out) > dq.n {
 		out = out[:dq.n]
 	}
-	return out, dq.total
+	return out, dq.total, nil
 }
 
 // keptHeap holds the kept matches with the last in order on top, the one

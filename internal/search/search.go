@@ -373,7 +373,10 @@ func (ix *Index) Related(ctx context.Context, key string, n int) ([]Hit, error) 
 	if _, err := ix.idx.search(ctx, rr); err != nil {
 		return nil, err
 	}
-	best, _ := dq.result()
+	best, _, err := dq.result()
+	if err != nil {
+		return nil, err
+	}
 	var keys []string
 	for _, d := range best {
 		keys = append(keys, d.key)
@@ -425,7 +428,10 @@ func (ix *Index) byDate(ctx context.Context, q bq.Query, req Request, browsing b
 	if _, err := ix.idx.search(ctx, sr); err != nil {
 		return nil, err
 	}
-	best, total := dq.result()
+	best, total, err := dq.result()
+	if err != nil {
+		return nil, err
+	}
 	out := &Result{Query: req.Query, Total: total}
 	if from := (page - 1) * per; from < len(best) {
 		best = best[from:]
