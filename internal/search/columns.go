@@ -60,7 +60,7 @@ type colView struct {
 // A reader that is not a scorch snapshot has no columns (ok false).
 func (c *columns) view(r index.IndexReader) (*colView, bool, error) {
 	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
+	if !ok || snap == nil { // nil: the index has been closed
 		return nil, false, nil
 	}
 	segs := snap.Segments()

@@ -248,3 +248,18 @@ func quartersCoverEveryMatch(t *testing.T, ix *search.Index) {
 		}
 	}
 }
+
+// A follower may still be warming the columns when the index is closed
+// under it (a server shutting down): that must not panic.
+func TestWarmColumnsAfterClose(t *testing.T) {
+	ctx := context.Background()
+	ix, err := search.Open(ctx, filepath.Join(t.TempDir(), "index"), search.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	search.WarmColumns(ix)
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	search.WarmColumns(ix)
+}

@@ -104,3 +104,6 @@ func TitlePhraseAgainstBleve(ctx context.Context, ix *Index, text string) (ours,
 	bleves, err = count(m)
 	return
 }
+
+// WarmColumns is warmColumns, for tests.
+func WarmColumns(ix *Index) { ix.warmColumns() }

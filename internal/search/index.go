@@ -17,6 +17,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/minutebook/minutebook/internal/store"
 )
@@ -298,7 +299,9 @@ func (ix *Index) Follow(ctx context.Context, src Source, every time.Duration) er
 		if err := ix.catchUp(ctx, src, true); err != nil && ctx.Err() == nil {
 			ix.log.Error("search index catch-up failed; will retry", "err", err)
 		}
-		ix.warmColumns()
+		if ctx.Err() == nil {
+			ix.warmColumns()
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -323,6 +326,9 @@ func (ix *Index) warmColumns() {
 		r, err := adv.Reader()
 		if err != nil {
 			continue
+		}
+		if snap, ok := r.(*scorch.IndexSnapshot); ok && snap == nil {
+			return // the index has been closed
 		}
 		if _, _, err := ix.cols.view(r); err != nil {
 			ix.log.Warn("reading search columns", "shard", i, "err", err)
