@@ -43,16 +43,8 @@ func newCountingQuery(q bq.Query, cols *columns) *countingQuery {
 }
 
 func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
-	s, err := cq.q.Searcher(ctx, r, m, opts)
+	s, v, err := withColumns(ctx, cq.q, cq.cols, r, m, opts)
 	if err != nil {
-		return nil, err
-	}
-	v, ok, err := cq.cols.view(r)
-	if err != nil || !ok {
-		s.Close()
-		if err == nil {
-			err = errNoColumns
-		}
 		return nil, err
 	}
 	counts := make([]uint32, v.nterms)
@@ -170,16 +162,8 @@ func (dq *dateOrderQuery) before(a, b *dated, keyOf func(*dated) string) bool {
 }
 
 func (dq *dateOrderQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
-	s, err := dq.q.Searcher(ctx, r, m, opts)
+	s, v, err := withColumns(ctx, dq.q, dq.cols, r, m, opts)
 	if err != nil {
-		return nil, err
-	}
-	v, ok, err := dq.cols.view(r)
-	if err != nil || !ok {
-		s.Close()
-		if err == nil {
-			err = errNoColumns
-		}
 		return nil, err
 	}
 	var (
@@ -253,6 +237,23 @@ func (h *keptHeap) Pop() any {
 	x := h.kept[len(h.kept)-1]
 	h.kept = h.kept[:len(h.kept)-1]
 	return x
+}
+
+// withColumns is q's searcher on reader r, with r's columns.
+func withColumns(ctx context.Context, q bq.Query, cols *columns, r index.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, *colView, error) {
+	s, err := q.Searcher(ctx, r, m, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, ok, err := cols.view(r)
+	if err == nil && !ok {
+		err = errNoColumns
+	}
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, v, nil
 }
 
 // onClose runs done when the searcher is closed.
