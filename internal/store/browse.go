@@ -178,7 +178,11 @@ func (s *Store) Meetings(ctx context.Context, councilSlug, committeeSlug string)
 
 // LatestMeetings lists the most recent dated meetings across councils.
 func (s *Store) LatestMeetings(ctx context.Context, limit int) ([]MeetingSummary, error) {
-	return s.meetingSummaries(ctx, meetingSelect+` WHERE m.date <> ''`+meetingOrder+` LIMIT ?`, limit)
+	// The newest first by the date index, then only their summaries: with
+	// the item count in the same select, every meeting's items were
+	// counted before sorting (0.4 s at a million items).
+	return s.meetingSummaries(ctx, meetingSelect+` WHERE m.id IN (SELECT id FROM meetings WHERE date <> ''
+		ORDER BY date DESC, time DESC, key LIMIT ?)`+meetingOrder, limit)
 }
 
 // Meeting returns a meeting with its attendees, items and sources.
