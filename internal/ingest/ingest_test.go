@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -509,5 +510,60 @@ func TestIssuePageGivesAMeetingPerListing(t *testing.T) {
 		if len(cms) != 2 {
 			t.Errorf("committees %+v", cms)
 		}
+	})
+}
+
+// Item counts follow items that are dropped or moved: the council list
+// and the totals read the counts the store keeps per meeting (checked
+// against the items themselves when every test's store closes).
+func TestItemCountsFollowChanges(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, backend storetest.Backend) {
+		ctx := context.Background()
+		st := openStore(t, backend)
+		ingestPaths(t, st, seedDir)
+		lines := strings.Split(strings.TrimSpace(export(t, st)), "\n")
+		var m archive.Meeting
+		if err := json.Unmarshal([]byte(lines[0]), &m); err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Items) < 3 || m.Date == "" {
+			t.Fatalf("first exported meeting: %d items, date %q", len(m.Items), m.Date)
+		}
+		check := func(step string, wantDelta int) {
+			t.Helper()
+			before, _ := st.Stats(ctx)
+			m.Key = ""
+			b, _ := json.Marshal(m)
+			if _, err := ingest.Import(ctx, st, bytes.NewReader(append(b, '\n')), "changed.jsonl", nil); err != nil {
+				t.Fatal(err)
+			}
+			after, _ := st.Stats(ctx)
+			if after.Items != before.Items+wantDelta || after.Meetings != before.Meetings {
+				t.Errorf("%s: stats before %+v, after %+v: want %+d items, as many meetings", step, before, after, wantDelta)
+			}
+			if err := st.CheckItemCounts(ctx); err != nil {
+				t.Errorf("%s: %v", step, err)
+			}
+			sum := 0
+			councils, _ := st.Councils(ctx)
+			for _, c := range councils {
+				sum += c.Items
+			}
+			if sum != after.Items {
+				t.Errorf("%s: councils hold %d items, the archive %d", step, sum, after.Items)
+			}
+		}
+		// The same meeting from its source, one item fewer.
+		m.Items = m.Items[:len(m.Items)-1]
+		check("an item dropped", -1)
+		// Then a day later: its items move to a new meeting.
+		day, _ := time.Parse("2006-01-02", m.Date)
+		m.Date = day.AddDate(0, 0, 1).Format("2006-01-02")
+		check("the date corrected", 0)
+		// Then an item back.
+		var first archive.Meeting
+		json.Unmarshal([]byte(lines[0]), &first)
+		m.Items = append(m.Items, first.Items[len(first.Items)-1])
+		check("an item added", 1)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,7 +67,10 @@ func (s *Store) SaveMeeting(ctx context.Context, m *archive.Meeting, src Source)
 	}
 	err := s.inTx(ctx, func(tx *txn) error {
 		w := &writer{tx: tx, ctx: ctx, res: &res, now: now()}
-		return w.save(m, src)
+		if err := w.save(m, src); err != nil {
+			return err
+		}
+		return w.recount()
 	})
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("store.SaveMeeting %s: %w", src.Location, err)
@@ -88,6 +92,9 @@ func (s *Store) SaveBatch(ctx context.Context, ms []*archive.Meeting, srcs []Sou
 			if err := w.save(m, srcs[i]); err != nil {
 				return fmt.Errorf("%s: %w", srcs[i].Location, err)
 			}
+			if err := w.recount(); err != nil {
+				return fmt.Errorf("%s: %w", srcs[i].Location, err)
+			}
 		}
 		return nil
 	})
@@ -104,6 +111,27 @@ type writer struct {
 	res      *SaveResult
 	now      string
 	sourceID int64
+	touched  []int64 // meetings whose items were added, moved or deleted
+}
+
+// touch notes a meeting whose item count must be recounted.
+func (w *writer) touch(meetingID int64) {
+	if !slices.Contains(w.touched, meetingID) {
+		w.touched = append(w.touched, meetingID)
+	}
+}
+
+// recount sets meetings.item_count of every touched meeting, once per
+// meeting saved rather than once per item. A meeting deleted meanwhile
+// matches no row.
+func (w *writer) recount() error {
+	for _, id := range w.touched {
+		if _, err := w.exec(`UPDATE meetings SET item_count = (SELECT count(*) FROM items WHERE meeting_id = ?) WHERE id = ?`, id, id); err != nil {
+			return fmt.Errorf("counting the items of meeting %d: %w", id, err)
+		}
+	}
+	w.touched = w.touched[:0]
+	return nil
 }
 
 func (w *writer) exec(q string, args ...any) (sql.Result, error) {
@@ -458,6 +486,7 @@ func (w *writer) insertItem(meetingID int64, it archive.Item) error {
 	if err != nil {
 		return fmt.Errorf("item %s (%s): %w", it.Key, it.Path, err)
 	}
+	w.touch(meetingID)
 	if err := w.linkSource(id); err != nil {
 		return err
 	}
@@ -479,6 +508,10 @@ func (w *writer) updateItem(old storedItem, meetingID int64, it archive.Item) er
 		jsonList(it.Resolutions), boolInt(it.Truncated), jsonList(it.Topics), w.now, old.id)
 	if err != nil {
 		return fmt.Errorf("item %s: %w", it.Key, err)
+	}
+	if old.meetingID != meetingID {
+		w.touch(old.meetingID)
+		w.touch(meetingID)
 	}
 	if err := w.linkSource(old.id); err != nil {
 		return err
@@ -684,6 +717,7 @@ func (w *writer) deleteItem(si storedItem, intoKey string) error {
 	if _, err := w.exec(`DELETE FROM items WHERE id = ?`, si.id); err != nil {
 		return err
 	}
+	w.touch(si.meetingID)
 	w.res.ItemsDeleted++
 	if err := w.change(si.item.Key, true); err != nil {
 		return err

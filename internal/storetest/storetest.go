@@ -62,7 +62,13 @@ func Open(t testing.TB, b Backend) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() {
+		// Every test that saved anything checks the kept item counts.
+		if err := st.CheckItemCounts(context.Background()); err != nil {
+			t.Error(err)
+		}
+		st.Close()
+	})
 	return st
 }
 
