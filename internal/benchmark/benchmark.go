@@ -136,23 +136,19 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		if s.phase == PhaseBleveQuery {
 			runs = c.Runs
 		}
-		var each []QueryRun
-		for i := 0; i < runs; i++ {
-			fmt.Fprintf(c.Log, "bench: %s (%d items)\n", s.phase, c.Items)
-			t := time.Now()
-			into := s.into
-			if runs > 1 {
-				each = append(each, QueryRun{})
-				into = &each[len(each)-1]
-			}
-			if err := runChild(ctx, c, s.phase, into); err != nil {
+		if runs == 1 {
+			if err := runPhase(ctx, c, s.phase, s.into); err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(c.Log, "bench: %s done in %s\n", s.phase, time.Since(t).Round(time.Millisecond))
+			continue
 		}
-		if runs > 1 {
-			*s.into.(*QueryRun) = medianOfRuns(each)
+		each := make([]QueryRun, runs)
+		for i := range each {
+			if err := runPhase(ctx, c, s.phase, &each[i]); err != nil {
+				return nil, err
+			}
 		}
+		*s.into.(*QueryRun) = medianOfRuns(each)
 	}
 	fmt.Fprintf(c.Log, "bench: serve cold start ×%d\n", c.ColdStarts)
 	sv, err := measureServe(ctx, c, c.layout().data)
@@ -168,6 +164,17 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// runPhase runs one phase in a child process, logging how long it took.
+func runPhase(ctx context.Context, c Config, phase string, into any) error {
+	fmt.Fprintf(c.Log, "bench: %s (%d items)\n", phase, c.Items)
+	t := time.Now()
+	if err := runChild(ctx, c, phase, into); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Log, "bench: %s done in %s\n", phase, time.Since(t).Round(time.Millisecond))
+	return nil
 }
 
 // runChild runs one phase in a child process and decodes its JSON result.

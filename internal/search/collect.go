@@ -3,6 +3,7 @@ package search
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -38,8 +39,8 @@ type quarterKey struct {
 	council string
 }
 
-func newCountingQuery(q bq.Query, cols *columns) *countingQuery {
-	return &countingQuery{q: q, cols: cols, facets: true, counts: map[string]int{}, byQuarter: map[quarterKey]int{}}
+func newCountingQuery(q bq.Query, cols *columns, facets, quarters bool) *countingQuery {
+	return &countingQuery{q: q, cols: cols, facets: facets, quarters: quarters, counts: map[string]int{}, byQuarter: map[quarterKey]int{}}
 }
 
 func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
@@ -98,8 +99,7 @@ func (cq *countingQuery) quarterCounts() []QuarterCount {
 	defer cq.mu.Unlock()
 	out := make([]QuarterCount, 0, len(cq.byQuarter))
 	for k, n := range cq.byQuarter {
-		_, val, _ := strings.Cut(k.council, groupSep)
-		slug, name := splitLabel(val)
+		_, slug, name := splitFacetTerm(k.council)
 		out = append(out, QuarterCount{Quarter: fmt.Sprintf("%d Q%d", k.quarter/4, k.quarter%4+1), Council: slug, CouncilName: name, Count: n})
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -269,8 +269,4 @@ func (o *onClose) Close() error {
 	return err
 }
 
-type columnsError string
-
-func (e columnsError) Error() string { return string(e) }
-
-const errNoColumns = columnsError("search: the index reader is not a scorch snapshot")
+var errNoColumns = errors.New("search: the index reader is not a scorch snapshot")

@@ -39,7 +39,7 @@ func FacetsAgainstBleve(ctx context.Context, ix *Index, q string) (ours, bleves 
 	if node != nil {
 		text = ix.build(node)
 	}
-	cq := newCountingQuery(text, ix.cols)
+	cq := newCountingQuery(text, ix.cols, true, false)
 	if _, err = ix.idx.search(ctx, bleve.NewSearchRequestOptions(cq, 0, 0, false)); err != nil {
 		return nil, nil, err
 	}

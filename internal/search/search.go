@@ -129,8 +129,7 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 	if req.Facets || req.Quarters {
 		// Every value of every facet, counted from the columns as the
 		// hits go by; facets() splits them up and keeps each facet's top.
-		counting = newCountingQuery(q, ix.cols)
-		counting.facets, counting.quarters = req.Facets, req.Quarters
+		counting = newCountingQuery(q, ix.cols, req.Facets, req.Quarters)
 		q = counting
 	}
 	var sortBy []string
@@ -281,6 +280,18 @@ func strs(v interface{}) []string {
 	return nil
 }
 
+// splitFacetTerm splits a term of the facets field ("council" groupSep
+// slug labelSep name) into the facet's name, the value and its label
+// ("" when it has none, or name "" when the term is not a facet term).
+func splitFacetTerm(term string) (name, value, label string) {
+	name, rest, ok := strings.Cut(term, groupSep)
+	if !ok {
+		return "", "", ""
+	}
+	value, label = splitLabel(rest)
+	return name, value, label
+}
+
 func splitLabel(s string) (value, label string) {
 	value, label, _ = strings.Cut(s, labelSep)
 	return value, label
@@ -311,11 +322,10 @@ func facets(counts map[string]int) map[string][]FacetValue {
 		out[name] = []FacetValue{}
 	}
 	for term, n := range counts {
-		name, val, ok := strings.Cut(term, groupSep)
-		if _, known := facetSizes[name]; !ok || !known {
+		name, v, label := splitFacetTerm(term)
+		if _, known := facetSizes[name]; !known {
 			continue
 		}
-		v, label := splitLabel(val)
 		if label == "" {
 			label = v
 		}
@@ -464,10 +474,7 @@ func (ix *Index) byKeys(ctx context.Context, keys []string) ([]Hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	at := map[string]*bsearch.DocumentMatch{}
-	for _, dm := range res.Hits {
-		at[dm.ID] = dm
-	}
+	at := byID(res)
 	var hits []Hit
 	for _, k := range keys {
 		if dm := at[k]; dm != nil {
@@ -475,6 +482,15 @@ func (ix *Index) byKeys(ctx context.Context, keys []string) ([]Hit, error) {
 		}
 	}
 	return hits, nil
+}
+
+// byID indexes a result's hits by key.
+func byID(res *bleve.SearchResult) map[string]*bsearch.DocumentMatch {
+	at := make(map[string]*bsearch.DocumentMatch, len(res.Hits))
+	for _, dm := range res.Hits {
+		at[dm.ID] = dm
+	}
+	return at
 }
 
 // highlight adds a snippet to each hit. It is a second search, for just
@@ -493,10 +509,7 @@ func (ix *Index) highlight(ctx context.Context, q bq.Query, acronyms []string, h
 	if err != nil {
 		return err
 	}
-	at := map[string]*bsearch.DocumentMatch{}
-	for _, dm := range res.Hits {
-		at[dm.ID] = dm
-	}
+	at := byID(res)
 	for i := range hits {
 		if dm := at[hits[i].Key]; dm != nil {
 			hits[i].SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acronyms, 260)
