@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +100,26 @@ func BenchmarkSearch(b *testing.B) {
 			b.ReportMetric(pct(0.50), "p50-ms")
 			b.ReportMetric(pct(0.99), "p99-ms")
 		})
+	}
+}
+
+// BenchmarkPhrase compares the postings phrase searcher with the filtered
+// conjunction of Bleve's term searchers it replaced, on phrases of very
+// common words:
+//
+//	go test ./internal/search -run '^$' -bench Phrase
+func BenchmarkPhrase(b *testing.B) {
+	ix := benchIndex(b, benchItems())
+	ctx := context.Background()
+	for _, words := range [][]string{{"it", "was", "noted", "that"}, {"report", "of", "the"}} {
+		for _, way := range []string{"postings", "conjunction"} {
+			b.Run(strings.Join(words, "_")+"/"+way, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := (search.PhraseSearch{Words: words, Size: 20, Conjunction: way == "conjunction"}).Run(ctx, ix); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
+	"math"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -262,4 +264,51 @@ func TestWarmColumnsAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	search.WarmColumns(ix)
+}
+
+// TestPostingsPhrase checks the postings phrase searcher against the
+// filtered conjunction of Bleve's term searchers on an index with several
+// segments and deleted documents: the same total, hits and scores, alone
+// and inside a conjunction (which advances it).
+func TestPostingsPhrase(t *testing.T) {
+	ix := churnedIndex(t)
+	ctx := context.Background()
+	first, err := ix.Search(ctx, search.Request{Query: "council"})
+	if err != nil || len(first.Hits) == 0 {
+		t.Fatalf("no items to take a council from: %v", err)
+	}
+	council := first.Hits[0].Council
+	phrases := [][]string{
+		{"it", "was", "noted", "that"}, {"the", "council"}, {"report", "of", "the"},
+		{"social", "workers"}, {"of", "the", "of", "the"}, {"the", "the"}, {"zzz", "council"},
+	}
+	for _, words := range phrases {
+		for _, in := range []string{"", council} {
+			for _, from := range []int{0, 40} {
+				ps := search.PhraseSearch{Words: words, Council: in, From: from, Size: 30, TiesByKey: true}
+				fast, err := ps.Run(ctx, ix)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ps.Conjunction = true
+				conj, err := ps.Run(ctx, ix)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("%q in %q from %d", words, in, from)
+				if fast.Total != conj.Total || !slices.Equal(fast.Keys, conj.Keys) {
+					t.Errorf("%s: postings found %d %v, the conjunction %d %v", name, fast.Total, fast.Keys, conj.Total, conj.Keys)
+					continue
+				}
+				for i := range fast.Scores {
+					if d := math.Abs(fast.Scores[i] - conj.Scores[i]); d > 1e-9*math.Abs(conj.Scores[i]) {
+						t.Errorf("%s: hit %s scored %v, the conjunction %v", name, fast.Keys[i], fast.Scores[i], conj.Scores[i])
+					}
+				}
+			}
+		}
+		if fast, _ := (search.PhraseSearch{Words: words, Size: 1}).Run(ctx, ix); words[0] == "it" && fast.Total == 0 {
+			t.Errorf("%q found nothing: the test checks nothing", words)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	bq "github.com/blevesearch/bleve/v2/search/query"
@@ -25,6 +26,47 @@ func PairPhraseAgainstBleve(ctx context.Context, ix *Index, words []string) (our
 	}
 	bleves, err = count(bleve.NewPhraseQuery(terms, fBodyPairs))
 	return
+}
+
+// PhraseRun is one way's answer to a phrase search: the total and the
+// ranked hits.
+type PhraseRun struct {
+	Total  uint64
+	Keys   []string
+	Scores []float64
+}
+
+// PhraseSearch is a quoted phrase searched as a search does (title or
+// body), within Council when it is not "".
+type PhraseSearch struct {
+	Words       []string
+	Council     string
+	From, Size  int
+	TiesByKey   bool // order equal scores by key, so two ways compare
+	Conjunction bool // by the filtered conjunction of Bleve's term searchers, not the postings searcher
+}
+
+// Run runs the phrase search on ix.
+func (p PhraseSearch) Run(ctx context.Context, ix *Index) (PhraseRun, error) {
+	var q bq.Query = bleve.NewDisjunctionQuery(ix.titlePhrase(strings.Join(p.Words, " "), titleBoost),
+		&pairPhraseQuery{field: fBodyPairs, terms: pairTerms(p.Words), viaConjunction: p.Conjunction})
+	if p.Council != "" {
+		q = bleve.NewConjunctionQuery(keywordQuery(fCouncil, p.Council), q)
+	}
+	req := bleve.NewSearchRequestOptions(q, p.Size, p.From, false)
+	if p.TiesByKey {
+		req.SortBy([]string{"-_score", "_id"})
+	}
+	res, err := ix.idx.search(ctx, req)
+	if err != nil {
+		return PhraseRun{}, err
+	}
+	r := PhraseRun{Total: res.Total}
+	for _, h := range res.Hits {
+		r.Keys = append(r.Keys, h.ID)
+		r.Scores = append(r.Scores, h.Score)
+	}
+	return r, nil
 }
 
 // FacetsAgainstBleve counts the facet values of the matches of q (query

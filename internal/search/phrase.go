@@ -27,6 +27,9 @@ type pairPhraseQuery struct {
 	field string
 	terms []string
 	boost float64 // 0 is 1
+	// viaConjunction always takes the filtered conjunction of term
+	// searchers: tests check the postings searcher against it.
+	viaConjunction bool
 }
 
 func (q *pairPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
@@ -38,6 +41,11 @@ func (q *pairPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ m
 	if len(m.uniq) == 1 && len(m.slots) == 1 {
 		// One pair: any occurrence is the phrase.
 		return searcher.NewTermSearcher(ctx, r, m.uniq[0], q.field, boost, opts)
+	}
+	if !opts.IncludeTermVectors && !opts.Explain && !q.viaConjunction {
+		if s, ok, err := newPostingsPhraseSearcher(ctx, r, m, boost, opts); ok || err != nil {
+			return s, err
+		}
 	}
 	opts.IncludeTermVectors = true
 	var ss []search.Searcher
@@ -108,6 +116,22 @@ func (m *phraseMatcher) accept(_ *search.SearchContext, d *search.DocumentMatch)
 			m.pos[j] = append(m.pos[j], ftl.Location.Pos)
 		}
 	}
+	if !m.match() {
+		return false
+	}
+	kept := d.FieldTermLocations[:0]
+	for _, ftl := range d.FieldTermLocations {
+		if ftl.Field == m.field && m.inMatch(ftl.Term, ftl.Location.Pos) {
+			kept = append(kept, ftl)
+		}
+	}
+	d.FieldTermLocations = kept
+	return true
+}
+
+// match reports whether the positions gathered in m.pos (by term) hold the
+// phrase, keeping its start positions in m.starts.
+func (m *phraseMatcher) match() bool {
 	for j := range m.pos {
 		if !slices.IsSorted(m.pos[j]) {
 			slices.Sort(m.pos[j])
@@ -133,17 +157,7 @@ func (m *phraseMatcher) accept(_ *search.SearchContext, d *search.DocumentMatch)
 			m.starts = append(m.starts, start)
 		}
 	}
-	if len(m.starts) == 0 {
-		return false
-	}
-	kept := d.FieldTermLocations[:0]
-	for _, ftl := range d.FieldTermLocations {
-		if ftl.Field == m.field && m.inMatch(ftl.Term, ftl.Location.Pos) {
-			kept = append(kept, ftl)
-		}
-	}
-	d.FieldTermLocations = kept
-	return true
+	return len(m.starts) > 0
 }
 
 // inMatch reports whether term at pos fills a slot of a matched phrase.

@@ -1,0 +1,301 @@
+package search
+
+import (
+	"context"
+	"math"
+	"sort"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// postingsPhraseSearcher finds a phrase by walking each segment's postings
+// of the phrase's terms itself: it steps the lists together, checks
+// positions straight from the postings and scores a match as Bleve's
+// conjunction of term searchers would (the sum of each term's BM25 score).
+//
+// Bleve's term searchers turn every posting into a TermFieldDoc, then a
+// DocumentMatch carrying every location, and the conjunction merges those
+// lists before the phrase matcher reads them: for "it was noted that", in
+// 44% of the items, that was most of the search. Here a candidate costs
+// the postings' decoding and a few comparisons, and only a match becomes a
+// DocumentMatch, with no locations.
+//
+// It serves searches that need no term locations and no explanation;
+// those (highlighting, explain) take the filtered conjunction, which
+// carries them.
+type postingsPhraseSearcher struct {
+	m     *phraseMatcher
+	segs  []phraseSegment
+	terms []termScorer
+	count uint64 // documents holding the rarest term: a bound on matches
+	score bool
+
+	seg     int                        // current segment
+	its     []segment.PostingsIterator // its postings iterators, by term
+	cur     []segment.Posting          // each iterator's current posting
+	target  uint64                     // local document to look from
+	atMatch bool                       // cur all sit on the last match returned
+}
+
+// phraseSegment is one segment's postings lists of the phrase's terms; nil
+// lists when some term is missing there.
+type phraseSegment struct {
+	offset uint64 // global number of the segment's first document
+	lists  []segment.PostingsList
+}
+
+// termScorer is one term's share of a match's score, as Bleve's
+// TermQueryScorer computes it.
+type termScorer struct {
+	boost, idf, weight float64
+	avgDocLength       float64 // 0 is tf-idf
+}
+
+// newPostingsPhraseSearcher returns the searcher, or ok false when r is not
+// a scorch snapshot.
+func newPostingsPhraseSearcher(ctx context.Context, r index.IndexReader, m *phraseMatcher, boost float64, opts search.SearcherOptions) (s search.Searcher, ok bool, err error) {
+	snap, isSnap := r.(*scorch.IndexSnapshot)
+	if !isSnap || snap == nil {
+		return nil, false, nil
+	}
+	ps := &postingsPhraseSearcher{m: m, score: opts.Score != "none", terms: make([]termScorer, len(m.uniq))}
+	docTerm := make([]uint64, len(m.uniq))
+	var offset uint64
+	for _, ss := range snap.Segments() {
+		seg := ss.Segment()
+		dict, err := seg.Dictionary(m.field)
+		if err != nil {
+			return nil, true, err
+		}
+		lists := make([]segment.PostingsList, len(m.uniq))
+		for i, t := range m.uniq {
+			pl, err := dict.PostingsList([]byte(t), ss.Deleted(), nil)
+			if err != nil {
+				return nil, true, err
+			}
+			n := pl.Count()
+			docTerm[i] += n
+			if n == 0 {
+				lists = nil
+			}
+			if lists != nil {
+				lists[i] = pl
+			}
+		}
+		ps.segs = append(ps.segs, phraseSegment{offset: offset, lists: lists})
+		offset += seg.Count() // scorch's own offsets count deleted documents too
+	}
+	for range m.uniq {
+		if err := search.RecordTermSearcher(ctx); err != nil {
+			return nil, true, err
+		}
+	}
+	docTotal, avg, err := scoreStats(ctx, r, m.field)
+	if err != nil {
+		return nil, true, err
+	}
+	ps.count = math.MaxUint64
+	for i := range m.uniq {
+		ps.terms[i] = termScorer{boost: boost, idf: idf(docTotal, docTerm[i], avg), weight: 1, avgDocLength: avg}
+		ps.count = min(ps.count, docTerm[i])
+	}
+	ps.its = make([]segment.PostingsIterator, len(m.uniq))
+	ps.cur = make([]segment.Posting, len(m.uniq))
+	ps.open(0)
+	return ps, true, nil
+}
+
+// scoreStats are the document count and (for BM25) average field length a
+// Bleve term searcher would score with.
+func scoreStats(ctx context.Context, r index.IndexReader, field string) (docTotal uint64, avg float64, err error) {
+	model := ""
+	if f, ok := ctx.Value(search.GetScoringModelCallbackKey).(search.GetScoringModelCallbackFn); ok {
+		model = f()
+	}
+	if model != index.BM25Scoring {
+		docTotal, err = r.DocCount()
+		return docTotal, 0, err
+	}
+	var card int
+	if st, ok := ctx.Value(search.BM25StatsKey).(*search.BM25Stats); ok {
+		docTotal, card = uint64(st.DocCount), st.FieldCardinality[field]
+	} else {
+		if docTotal, err = r.DocCount(); err != nil {
+			return 0, 0, err
+		}
+		if br, ok := r.(index.BM25Reader); ok {
+			if card, err = br.FieldCardinality(field); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	if docTotal == 0 {
+		return 0, 0, nil
+	}
+	return docTotal, math.Ceil(float64(card) / float64(docTotal)), nil
+}
+
+func idf(docTotal, docTerm uint64, avg float64) float64 {
+	if avg > 0 {
+		return math.Log(1 + (float64(docTotal)-float64(docTerm)+0.5)/(float64(docTerm)+0.5))
+	}
+	return 1 + math.Log(float64(docTotal)/float64(docTerm+1))
+}
+
+// of is the term's score in a document where it occurs freq times in a
+// field of norm 1/sqrt(length).
+func (t *termScorer) of(freq uint64, norm float64) float64 {
+	tf := math.Sqrt(float64(freq))
+	var s float64
+	if t.avgDocLength > 0 {
+		length := 1 / (norm * norm)
+		s = t.idf * (tf * search.BM25_k1) / (tf + search.BM25_k1*(1-search.BM25_b+search.BM25_b*length/t.avgDocLength))
+	} else {
+		s = tf * norm * t.idf
+	}
+	if t.weight != 1 {
+		s *= t.weight
+	}
+	return s
+}
+
+// open starts segment i's iterators (none when it lacks a term).
+func (s *postingsPhraseSearcher) open(i int) {
+	s.seg, s.target, s.atMatch = i, 0, false
+	for j := range s.its {
+		s.its[j], s.cur[j] = nil, nil
+	}
+	if i < len(s.segs) && s.segs[i].lists != nil {
+		for j, pl := range s.segs[i].lists {
+			s.its[j] = pl.Iterator(s.score, s.score, true, nil)
+		}
+	}
+}
+
+func (s *postingsPhraseSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+	return s.find(ctx)
+}
+
+// Advance returns the first match at or after id.
+func (s *postingsPhraseSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
+	doc := id.Value()
+	i := sort.Search(len(s.segs), func(x int) bool { return s.segs[x].offset > doc }) - 1
+	if i < 0 {
+		i = 0
+	}
+	local := doc - s.segs[i].offset
+	switch {
+	case i > s.seg:
+		s.open(i)
+		s.target = local
+	case i == s.seg && local >= s.target:
+		s.target = local
+	case i == s.seg && s.atMatch && local == s.target-1:
+		// The last match again: the iterators still sit on it.
+		return s.matchHere(ctx), nil
+	default:
+		// Backwards, which Bleve's own readers allow: start the segment
+		// over.
+		s.open(i)
+		s.target = local
+	}
+	return s.find(ctx)
+}
+
+// find returns the first match at or after the target, moving on through
+// the segments; nil when there is none.
+func (s *postingsPhraseSearcher) find(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+	for s.seg < len(s.segs) {
+		if s.its[0] != nil {
+			found, err := s.align()
+			if err != nil {
+				return nil, err
+			}
+			if found {
+				return s.matchHere(ctx), nil
+			}
+		}
+		s.open(s.seg + 1)
+	}
+	return nil, nil
+}
+
+// align moves the iterators to the first document at or after the target
+// holding every term at the phrase's positions, and reports whether there
+// is one in this segment.
+func (s *postingsPhraseSearcher) align() (bool, error) {
+	s.atMatch = false
+	for {
+		agreed := true
+		for j, it := range s.its {
+			if p := s.cur[j]; p == nil || p.Number() < s.target {
+				np, err := it.Advance(s.target)
+				if err != nil || np == nil {
+					return false, err
+				}
+				s.cur[j] = np
+			}
+			if n := s.cur[j].Number(); n > s.target {
+				s.target, agreed = n, false
+			}
+		}
+		if !agreed {
+			continue
+		}
+		s.target++ // past this document, match or not
+		if s.positionsMatch() {
+			s.atMatch = true
+			return true, nil
+		}
+	}
+}
+
+// positionsMatch checks the phrase against the current postings'
+// positions.
+func (s *postingsPhraseSearcher) positionsMatch() bool {
+	m := s.m
+	for j, p := range s.cur {
+		m.pos[j] = m.pos[j][:0]
+		for _, l := range p.Locations() {
+			m.pos[j] = append(m.pos[j], l.Pos())
+		}
+	}
+	return m.match()
+}
+
+// matchHere is the match the iterators sit on, scored.
+func (s *postingsPhraseSearcher) matchHere(ctx *search.SearchContext) *search.DocumentMatch {
+	d := ctx.DocumentMatchPool.Get()
+	d.IndexInternalID = index.NewIndexInternalID(d.IndexInternalID, s.segs[s.seg].offset+s.cur[0].Number())
+	if s.score {
+		var sum float64
+		for j, p := range s.cur {
+			sum += s.terms[j].of(p.Frequency(), p.Norm())
+		}
+		d.Score = sum
+	}
+	return d
+}
+
+func (s *postingsPhraseSearcher) Weight() float64 {
+	var w float64
+	for _, t := range s.terms {
+		w += (t.boost * t.idf) * (t.boost * t.idf)
+	}
+	return w
+}
+
+func (s *postingsPhraseSearcher) SetQueryNorm(qnorm float64) {
+	for i := range s.terms {
+		s.terms[i].weight = s.terms[i].boost * s.terms[i].idf * qnorm
+	}
+}
+
+func (s *postingsPhraseSearcher) Count() uint64              { return s.count }
+func (s *postingsPhraseSearcher) Min() int                   { return 0 }
+func (s *postingsPhraseSearcher) Size() int                  { return 256 + 64*len(s.segs)*len(s.terms) }
+func (s *postingsPhraseSearcher) DocumentMatchPoolSize() int { return 1 }
+func (s *postingsPhraseSearcher) Close() error               { return nil }
