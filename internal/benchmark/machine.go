@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -24,6 +25,33 @@ type Machine struct {
 	LoadEnd   string `json:"load_average_end,omitempty"`
 }
 
+// binaryCommit is the commit this binary was built from, as go build
+// stamps it, or "": the code measured, wherever the bench is run from.
+// (go run and go test binaries carry no stamp; then the working folder's
+// git says.)
+func binaryCommit() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if len(rev) > 7 {
+		rev = rev[:7]
+	}
+	if rev != "" && modified == "true" {
+		rev += " (with uncommitted changes)"
+	}
+	return rev
+}
+
 func describeMachine() Machine {
 	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, CPU: "unknown"}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
@@ -38,7 +66,8 @@ func describeMachine() Machine {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))
 	}
-	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+	m.Commit = binaryCommit()
+	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil && m.Commit == "" {
 		m.Commit = strings.TrimSpace(string(out))
 		// Earlier reports under docs/bench do not change what is measured.
 		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/bench").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
