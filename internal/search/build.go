@@ -175,7 +175,7 @@ func (ix *Index) exactPhrase(words []string) bq.Query {
 		body.SetField(fBodyExact)
 		return bleve.NewDisjunctionQuery(title, body)
 	}
-	return bleve.NewDisjunctionQuery(title, &pairPhraseQuery{field: fBodyPairs, terms: pairTerms(words)})
+	return bleve.NewDisjunctionQuery(title, &pairPhraseQuery{field: fBodyPairs, terms: pairTerms(words), viaConjunction: ix.oracle})
 }
 
 // titlePhrase matches text as a phrase in the exact title field with the
@@ -199,7 +199,7 @@ func (ix *Index) titlePhrase(text string, boost float64) bq.Query {
 	if len(terms) == 0 {
 		return bleve.NewMatchNoneQuery()
 	}
-	return &pairPhraseQuery{field: fTitleExact, terms: terms, boost: boost}
+	return &pairPhraseQuery{field: fTitleExact, terms: terms, boost: boost, viaConjunction: ix.oracle}
 }
 
 // pairTerms are the word pairs of a phrase at their positions, with every

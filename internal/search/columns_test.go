@@ -106,7 +106,7 @@ func dateOrderAgreesWithBleveSort(t *testing.T, ix *search.Index) {
 		if err != nil {
 			t.Fatalf("%+v: %v", req, err)
 		}
-		want, err := search.SearchByBleveSort(ctx, ix, req)
+		want, err := search.SearchByOracle(ctx, ix, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,6 +264,57 @@ func TestWarmColumnsAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	search.WarmColumns(ix)
+}
+
+// TestPhrasesInSearches runs whole searches with phrases (alone, in
+// booleans, negated, filtered, faceted, by date, paged) with the postings
+// phrase searcher and with Bleve's term searchers: the same totals, pages,
+// scores and facets.
+func TestPhrasesInSearches(t *testing.T) {
+	ix := churnedIndex(t)
+	ctx := context.Background()
+	first, err := ix.Search(ctx, search.Request{Query: "council"})
+	if err != nil || len(first.Hits) == 0 {
+		t.Fatalf("no items to take a council from: %v", err)
+	}
+	council := first.Hits[0].Council
+	reqs := []search.Request{
+		{Query: `"it was noted that"`},
+		{Query: `"it was noted that" -budget`},
+		{Query: `budget -"it was noted that"`},
+		{Query: `"social workers" OR "mental health"`, Page: 2},
+		{Query: `budget "the council"`, Facets: true},
+		{Query: `"report of the"`, Councils: []string{council}, From: "2016-01-01"},
+		{Query: `"the council"`, Sort: "newest", Page: 3},
+		{Query: `title:"annual report"`},
+		{Query: `"special educational needs" OR SEND`, Facets: true, Quarters: true},
+	}
+	for _, req := range reqs {
+		got, err := ix.Search(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := search.SearchByOracle(ctx, ix, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Total != want.Total || len(got.Hits) != len(want.Hits) {
+			t.Errorf("%+v: %d matches, %d hits; Bleve's way %d, %d", req, got.Total, len(got.Hits), want.Total, len(want.Hits))
+			continue
+		}
+		if got.Total == 0 && req.Query == `"it was noted that"` {
+			t.Errorf("%+v found nothing: the test checks nothing", req)
+		}
+		for i := range got.Hits {
+			g, w := got.Hits[i], want.Hits[i]
+			if g.Key != w.Key || math.Abs(g.Score-w.Score) > 1e-9*math.Abs(w.Score) {
+				t.Errorf("%+v: hit %d is %s (%v); Bleve's way %s (%v)", req, i, g.Key, g.Score, w.Key, w.Score)
+			}
+		}
+		if !reflect.DeepEqual(got.Facets, want.Facets) || !reflect.DeepEqual(got.Quarters, want.Quarters) {
+			t.Errorf("%+v: facets or quarters differ from Bleve's way", req)
+		}
+	}
 }
 
 // TestPostingsPhrase checks the postings phrase searcher against the

@@ -120,11 +120,11 @@ func RelatedByBleveSort(ctx context.Context, ix *Index, key string, n int) ([]st
 	return keys, nil
 }
 
-// SearchByBleveSort runs req with Bleve sorting by date, as searches did
-// before the columns.
-func SearchByBleveSort(ctx context.Context, ix *Index, req Request) (*Result, error) {
-	ix.bleveSort = true
-	defer func() { ix.bleveSort = false }()
+// SearchByOracle runs req the way Bleve would on its own: its date sort
+// (as searches did before the columns) and its term searchers for phrases.
+func SearchByOracle(ctx context.Context, ix *Index, req Request) (*Result, error) {
+	ix.oracle = true
+	defer func() { ix.oracle = false }()
 	return ix.search(ctx, req)
 }
 

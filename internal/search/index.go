@@ -60,9 +60,10 @@ type Index struct {
 	cache   *resultCache
 	cols    *columns          // facet values and dates by document, for facets and date order
 	exact   analysis.Analyzer // the exact fields' analyser, for phrases
-	// bleveSort has Bleve sort by date, as before the columns: tests
-	// compare the two.
-	bleveSort bool
+	// oracle has searches take Bleve's own way where Minutebook has a
+	// faster one of its own (sorting by date, phrases): tests compare the
+	// two.
+	oracle bool
 }
 
 var (

@@ -102,6 +102,9 @@ func newPostingsPhraseSearcher(ctx context.Context, r index.IndexReader, m *phra
 		ps.terms[i] = termScorer{boost: boost, idf: idf(docTotal, docTerm[i], avg), weight: 1, avgDocLength: avg}
 		ps.count = min(ps.count, docTerm[i])
 	}
+	// As the conjunction it stands for normalises its term searchers when
+	// it is made (an enclosing query may normalise again).
+	ps.SetQueryNorm(1 / math.Sqrt(ps.Weight()))
 	ps.its = make([]segment.PostingsIterator, len(m.uniq))
 	ps.cur = make([]segment.Posting, len(m.uniq))
 	ps.open(0)

@@ -146,7 +146,7 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}
 	}
 	var out *Result
-	if sortBy != nil && !ix.bleveSort {
+	if sortBy != nil && !ix.oracle {
 		out, err = ix.byDate(ctx, q, req, node == nil, page, per)
 	} else {
 		sr := bleve.NewSearchRequestOptions(q, per, (page-1)*per, false)
