@@ -266,18 +266,24 @@ func TestWarmColumnsAfterClose(t *testing.T) {
 	search.WarmColumns(ix)
 }
 
-// TestPhrasesInSearches runs whole searches with phrases (alone, in
-// booleans, negated, filtered, faceted, by date, paged) with the postings
-// phrase searcher and with Bleve's term searchers: the same totals, pages,
-// scores and facets.
-func TestPhrasesInSearches(t *testing.T) {
+// TestPhrases checks the postings phrase searcher against Bleve's own
+// way, the filtered conjunction of its term searchers, on one index with
+// several segments and deleted documents.
+func TestPhrases(t *testing.T) {
 	ix := churnedIndex(t)
-	ctx := context.Background()
-	first, err := ix.Search(ctx, search.Request{Query: "council"})
+	first, err := ix.Search(context.Background(), search.Request{Query: "council"})
 	if err != nil || len(first.Hits) == 0 {
 		t.Fatalf("no items to take a council from: %v", err)
 	}
 	council := first.Hits[0].Council
+	t.Run("postings", func(t *testing.T) { phrasesAgreeWithConjunction(t, ix, council) })
+	t.Run("whole searches", func(t *testing.T) { phraseSearchesAgreeWithBleve(t, ix, council) })
+}
+
+// Whole searches with phrases (alone, in booleans, negated, filtered,
+// faceted, by date, paged): the same totals, pages, scores and facets.
+func phraseSearchesAgreeWithBleve(t *testing.T, ix *search.Index, council string) {
+	ctx := context.Background()
 	reqs := []search.Request{
 		{Query: `"it was noted that"`},
 		{Query: `"it was noted that" -budget`},
@@ -317,18 +323,10 @@ func TestPhrasesInSearches(t *testing.T) {
 	}
 }
 
-// TestPostingsPhrase checks the postings phrase searcher against the
-// filtered conjunction of Bleve's term searchers on an index with several
-// segments and deleted documents: the same total, hits and scores, alone
-// and inside a conjunction (which advances it).
-func TestPostingsPhrase(t *testing.T) {
-	ix := churnedIndex(t)
+// The body phrase alone and inside a conjunction (which advances it):
+// the same total, hits and scores.
+func phrasesAgreeWithConjunction(t *testing.T, ix *search.Index, council string) {
 	ctx := context.Background()
-	first, err := ix.Search(ctx, search.Request{Query: "council"})
-	if err != nil || len(first.Hits) == 0 {
-		t.Fatalf("no items to take a council from: %v", err)
-	}
-	council := first.Hits[0].Council
 	phrases := [][]string{
 		{"it", "was", "noted", "that"}, {"the", "council"}, {"report", "of", "the"},
 		{"social", "workers"}, {"of", "the", "of", "the"}, {"the", "the"}, {"zzz", "council"},
