@@ -52,6 +52,20 @@ func binaryCommit() string {
 	return rev
 }
 
+// checkoutCommit is the commit of the git checkout bench runs in, or "".
+func checkoutCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	c := strings.TrimSpace(string(out))
+	// Earlier reports under docs/bench do not change what is measured.
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/bench").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		c += " (with uncommitted changes)"
+	}
+	return c
+}
+
 func describeMachine() Machine {
 	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, CPU: "unknown"}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
@@ -67,12 +81,8 @@ func describeMachine() Machine {
 		m.Kernel = strings.TrimSpace(string(b))
 	}
 	m.Commit = binaryCommit()
-	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil && m.Commit == "" {
-		m.Commit = strings.TrimSpace(string(out))
-		// Earlier reports under docs/bench do not change what is measured.
-		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/bench").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
-			m.Commit += " (with uncommitted changes)"
-		}
+	if m.Commit == "" {
+		m.Commit = checkoutCommit()
 	}
 	m.LoadStart = loadAverage()
 	return m

@@ -75,9 +75,9 @@ var sqlitePathEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 // Writes serialise (as they did on SQLite); reads never wait for it.
 const writeLockID = 0x6d62_7772 // "mbwr"
 
-// writeCache sizes a writing SQLite connection's page cache (64 MiB; a
-// reading one keeps the default 2 MiB, the file being in the OS cache
-// anyway). Item keys and paths are random, so every insert lands on a
+// writeCache sizes a writing SQLite connection's page cache (64 MiB,
+// filled only as used; a connection that has only read keeps the default
+// 2 MiB, the file being in the OS cache anyway). Item keys and paths are random, so every insert lands on a
 // random page of their unique indexes; at a million items those indexes
 // far outgrow 2 MiB, and a transaction kept spilling dirty pages to the
 // WAL and reading them back. A million-item import: 2,872 → 5,599
