@@ -2,9 +2,12 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/minutebook/minutebook/internal/query"
 )
@@ -149,3 +152,50 @@ func TitlePhraseAgainstBleve(ctx context.Context, ix *Index, text string) (ours,
 
 // WarmColumns is warmColumns, for tests.
 func WarmColumns(ix *Index) { ix.warmColumns() }
+
+// Settle waits, up to a minute, until no shard's segments have changed for
+// half a second. Background persisting and merging change the segments,
+// and with them BM25's average field length (deleted documents count
+// until merged away): two searches compared score for score must see the
+// same segments.
+func Settle(ix *Index) error {
+	segments := func() (string, error) {
+		var b strings.Builder
+		for _, p := range ix.idx.parts {
+			adv, err := p.Advanced()
+			if err != nil {
+				return "", err
+			}
+			r, err := adv.Reader()
+			if err != nil {
+				return "", err
+			}
+			if snap, ok := r.(*scorch.IndexSnapshot); ok {
+				for _, ss := range snap.Segments() {
+					fmt.Fprintf(&b, "%p/%d ", ss.Segment(), ss.Count())
+				}
+			}
+			r.Close()
+			b.WriteString("| ")
+		}
+		return b.String(), nil
+	}
+	last, err := segments()
+	if err != nil {
+		return err
+	}
+	stable := time.Now()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		now, err := segments()
+		if err != nil {
+			return err
+		}
+		if now != last {
+			last, stable = now, time.Now()
+		} else if time.Since(stable) >= 500*time.Millisecond {
+			return nil
+		}
+	}
+	return fmt.Errorf("search.Settle: segments still changing after a minute")
+}
