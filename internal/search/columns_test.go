@@ -108,14 +108,7 @@ func dateOrderAgreesWithBleveSort(t *testing.T, ix *search.Index) {
 		{Query: "council", Sort: "oldest", Page: 7}, {Query: `"it was noted that"`, Sort: "newest", From: "2019-01-01", Facets: true},
 		{Query: "budget -children", Sort: "oldest", Councils: []string{council}}, {Query: "zzzunknown", Sort: "newest"},
 	} {
-		got, err := ix.Search(ctx, req)
-		if err != nil {
-			t.Fatalf("%+v: %v", req, err)
-		}
-		want, err := search.SearchByOracle(ctx, ix, req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got, want := oursAndOracle(t, ix, req)
 		if got.Total != want.Total {
 			t.Errorf("%+v: total %d, Bleve %d", req, got.Total, want.Total)
 		}
@@ -272,6 +265,25 @@ func TestWarmColumnsAfterClose(t *testing.T) {
 	search.WarmColumns(ix)
 }
 
+// oursAndOracle runs req as searches do and as Bleve would on its own, on
+// one snapshot (see onOneSnapshot).
+func oursAndOracle(t *testing.T, ix *search.Index, req search.Request) (ours, oracle *search.Result) {
+	t.Helper()
+	run := func(way func(context.Context, search.Request) (*search.Result, error)) func() (*search.Result, error) {
+		return func() (*search.Result, error) {
+			r, err := way(context.Background(), req)
+			if err != nil {
+				return nil, fmt.Errorf("%+v: %w", req, err)
+			}
+			r.Took = 0 // the same answer takes its own time
+			return r, nil
+		}
+	}
+	return onOneSnapshot(t, run(ix.Search), run(func(ctx context.Context, req search.Request) (*search.Result, error) {
+		return search.SearchByOracle(ctx, ix, req)
+	}))
+}
+
 // onOneSnapshot runs ours, theirs, then ours again, until both runs of
 // ours agree, and returns ours and theirs. Scores depend on BM25
 // statistics that background merges change (Settle waits for the merges
@@ -316,7 +328,6 @@ func TestPhrases(t *testing.T) {
 // Whole searches with phrases (alone, in booleans, negated, filtered,
 // faceted, by date, paged): the same totals, pages, scores and facets.
 func phraseSearchesAgreeWithBleve(t *testing.T, ix *search.Index, council string) {
-	ctx := context.Background()
 	reqs := []search.Request{
 		{Query: `"it was noted that"`},
 		{Query: `"it was noted that" -budget`},
@@ -329,22 +340,7 @@ func phraseSearchesAgreeWithBleve(t *testing.T, ix *search.Index, council string
 		{Query: `"special educational needs" OR SEND`, Facets: true, Quarters: true},
 	}
 	for _, req := range reqs {
-		run := func(oracle bool) func() (*search.Result, error) {
-			return func() (*search.Result, error) {
-				way := ix.Search
-				if oracle {
-					way = func(ctx context.Context, req search.Request) (*search.Result, error) {
-						return search.SearchByOracle(ctx, ix, req)
-					}
-				}
-				r, err := way(ctx, req)
-				if r != nil {
-					r.Took = 0 // the same answer takes its own time
-				}
-				return r, err
-			}
-		}
-		got, want := onOneSnapshot(t, run(false), run(true))
+		got, want := oursAndOracle(t, ix, req)
 		if got.Total != want.Total || len(got.Hits) != len(want.Hits) {
 			t.Errorf("%+v: %d matches, %d hits; Bleve's way %d, %d", req, got.Total, len(got.Hits), want.Total, len(want.Hits))
 			continue
