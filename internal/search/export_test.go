@@ -16,6 +16,12 @@ import (
 // by our pair-phrase query and by Bleve's own phrase query on the same
 // pairs, so tests can check the two agree.
 func PairPhraseAgainstBleve(ctx context.Context, ix *Index, words []string) (ours, bleves uint64, err error) {
+	terms := pairTerms(words)
+	return ix.countBoth(ctx, &pairPhraseQuery{field: fBodyPairs, terms: terms}, bleve.NewPhraseQuery(terms, fBodyPairs))
+}
+
+// countBoth counts the matches of two queries.
+func (ix *Index) countBoth(ctx context.Context, a, b bq.Query) (na, nb uint64, err error) {
 	count := func(q bq.Query) (uint64, error) {
 		res, err := ix.idx.search(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
 		if err != nil {
@@ -23,12 +29,11 @@ func PairPhraseAgainstBleve(ctx context.Context, ix *Index, words []string) (our
 		}
 		return res.Total, nil
 	}
-	terms := pairTerms(words)
-	if ours, err = count(&pairPhraseQuery{field: fBodyPairs, terms: terms}); err != nil {
-		return
+	if na, err = count(a); err != nil {
+		return 0, 0, err
 	}
-	bleves, err = count(bleve.NewPhraseQuery(terms, fBodyPairs))
-	return
+	nb, err = count(b)
+	return na, nb, err
 }
 
 // PhraseRun is one way's answer to a phrase search: the total and the
@@ -134,20 +139,9 @@ func SearchByOracle(ctx context.Context, ix *Index, req Request) (*Result, error
 // TitlePhraseAgainstBleve counts the items whose title has the phrase, by
 // titlePhrase and by Bleve's own phrase query.
 func TitlePhraseAgainstBleve(ctx context.Context, ix *Index, text string) (ours, bleves uint64, err error) {
-	count := func(q bq.Query) (uint64, error) {
-		res, err := ix.idx.search(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
-		if err != nil {
-			return 0, err
-		}
-		return res.Total, nil
-	}
-	if ours, err = count(ix.titlePhrase(text, 1)); err != nil {
-		return
-	}
 	m := bleve.NewMatchPhraseQuery(text)
 	m.SetField(fTitleExact)
-	bleves, err = count(m)
-	return
+	return ix.countBoth(ctx, ix.titlePhrase(text, 1), m)
 }
 
 // WarmColumns is warmColumns, for tests.
@@ -161,24 +155,13 @@ func WarmColumns(ix *Index) { ix.warmColumns() }
 func Settle(ix *Index) error {
 	segments := func() (string, error) {
 		var b strings.Builder
-		for _, p := range ix.idx.parts {
-			adv, err := p.Advanced()
-			if err != nil {
-				return "", err
+		err := ix.eachShardSnapshot(func(_ int, snap *scorch.IndexSnapshot) {
+			for _, ss := range snap.Segments() {
+				fmt.Fprintf(&b, "%p/%d ", ss.Segment(), ss.Count())
 			}
-			r, err := adv.Reader()
-			if err != nil {
-				return "", err
-			}
-			if snap, ok := r.(*scorch.IndexSnapshot); ok {
-				for _, ss := range snap.Segments() {
-					fmt.Fprintf(&b, "%p/%d ", ss.Segment(), ss.Count())
-				}
-			}
-			r.Close()
 			b.WriteString("| ")
-		}
-		return b.String(), nil
+		})
+		return b.String(), err
 	}
 	last, err := segments()
 	if err != nil {

@@ -5,6 +5,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -319,21 +320,37 @@ func (ix *Index) Follow(ctx context.Context, src Source, every time.Duration) er
 // read, so that the first faceted or date-ordered search after a start or
 // a batch does not wait for them.
 func (ix *Index) warmColumns() {
+	ix.eachShardSnapshot(func(i int, snap *scorch.IndexSnapshot) {
+		if _, _, err := ix.cols.view(snap); err != nil {
+			ix.log.Warn("reading search columns", "shard", i, "err", err)
+		}
+	})
+}
+
+// eachShardSnapshot calls fn with each shard's current snapshot, closed
+// after. It stops at a closed index (nil snapshot); a shard whose reader
+// cannot be opened is skipped, and the first such error returned.
+func (ix *Index) eachShardSnapshot(fn func(shard int, snap *scorch.IndexSnapshot)) error {
+	var first error
 	for i, p := range ix.idx.parts {
 		adv, err := p.Advanced()
 		if err != nil {
+			first = cmp.Or(first, err)
 			continue
 		}
 		r, err := adv.Reader()
 		if err != nil {
+			first = cmp.Or(first, err)
 			continue
 		}
-		if snap, ok := r.(*scorch.IndexSnapshot); ok && snap == nil {
-			return // the index has been closed
+		snap, ok := r.(*scorch.IndexSnapshot)
+		if ok && snap == nil {
+			return nil // the index has been closed
 		}
-		if _, _, err := ix.cols.view(r); err != nil {
-			ix.log.Warn("reading search columns", "shard", i, "err", err)
+		if ok {
+			fn(i, snap)
 		}
 		r.Close()
 	}
+	return first
 }

@@ -505,23 +505,37 @@ func TestPairPhraseAgreesWithBleve(t *testing.T) {
 		[]string{"children", "the", "of"},
 		[]string{"noted", "the", "the", "noted"},
 	)
+	var texts []string
+	for _, p := range phrases {
+		texts = append(texts, strings.Join(p, " "))
+	}
+	found := countsAgree(t, "pair phrase", texts, func(text string) (uint64, uint64, error) {
+		return search.PairPhraseAgainstBleve(ctx, ix, strings.Fields(text))
+	})
+	if len(phrases) < 100 || found < len(phrases)*3/4 {
+		t.Errorf("only %d of %d phrases found anything: the test is not testing", found, len(phrases))
+	}
+}
+
+// countsAgree checks that ours and Bleve's counts agree for every phrase,
+// and returns how many phrases found something.
+func countsAgree(t *testing.T, what string, phrases []string, count func(string) (ours, bleves uint64, err error)) int {
+	t.Helper()
 	found := 0
 	for _, p := range phrases {
-		ours, bleves, err := search.PairPhraseAgainstBleve(ctx, ix, p)
+		ours, bleves, err := count(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ours != bleves {
-			t.Errorf("%q: pair phrase found %d, Bleve %d", strings.Join(p, " "), ours, bleves)
+			t.Errorf("%q: %s found %d, Bleve %d", p, what, ours, bleves)
 		}
 		if ours > 0 {
 			found++
 		}
 	}
-	t.Logf("%d of %d phrases found", found, len(phrases))
-	if len(phrases) < 100 || found < len(phrases)*3/4 {
-		t.Errorf("only %d of %d phrases found anything: the test is not testing", found, len(phrases))
-	}
+	t.Logf("%d of %d phrases found (%s)", found, len(phrases), what)
+	return found
 }
 
 // Title phrases go through the same phrase matcher as the pair field
@@ -541,20 +555,9 @@ func TestTitlePhraseAgreesWithBleve(t *testing.T) {
 		t.Fatal(err)
 	}
 	phrases = append(phrases, "education, health and care plan", "special educational needs", "SEND and Inclusion", "of the", "the the", "Children's Services", "2023/24", "no such title words")
-	found := 0
-	for _, p := range phrases {
-		ours, bleves, err := search.TitlePhraseAgainstBleve(ctx, ix, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ours != bleves {
-			t.Errorf("%q: title phrase found %d, Bleve %d", p, ours, bleves)
-		}
-		if ours > 0 {
-			found++
-		}
-	}
-	t.Logf("%d of %d title phrases found", found, len(phrases))
+	found := countsAgree(t, "title phrase", phrases, func(text string) (uint64, uint64, error) {
+		return search.TitlePhraseAgainstBleve(ctx, ix, text)
+	})
 	if len(phrases) < 50 || found < len(phrases)/2 {
 		t.Errorf("only %d of %d title phrases found anything: the test is not testing", found, len(phrases))
 	}
