@@ -166,7 +166,9 @@ func (ix *Index) phrase(p query.Phrase) bq.Query {
 
 // exactPhrase matches the words in order, unstemmed, in title or body.
 // In the body a phrase of two or more words is matched on word pairs:
-// consecutive pairs at consecutive positions are exactly the phrase.
+// consecutive pairs at consecutive positions are exactly the phrase. A
+// phrase of three or four mostly common words is one term of the gram
+// field instead (grams.go), unless the search needs its locations.
 func (ix *Index) exactPhrase(words []string) bq.Query {
 	text := strings.Join(words, " ")
 	title := ix.titlePhrase(text, titleBoost)
@@ -175,7 +177,7 @@ func (ix *Index) exactPhrase(words []string) bq.Query {
 		body.SetField(fBodyExact)
 		return bleve.NewDisjunctionQuery(title, body)
 	}
-	return bleve.NewDisjunctionQuery(title, &pairPhraseQuery{field: fBodyPairs, terms: pairTerms(words), viaConjunction: ix.oracle})
+	return bleve.NewDisjunctionQuery(title, &pairPhraseQuery{field: fBodyPairs, terms: pairTerms(words), gram: gramOf(words), viaConjunction: ix.oracle})
 }
 
 // titlePhrase matches text as a phrase in the exact title field with the

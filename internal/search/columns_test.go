@@ -367,6 +367,9 @@ func phrasesAgreeWithConjunction(t *testing.T, ix *search.Index, council string)
 	phrases := [][]string{
 		{"it", "was", "noted", "that"}, {"the", "council"}, {"report", "of", "the"},
 		{"social", "workers"}, {"of", "the", "of", "the"}, {"the", "the"}, {"zzz", "council"},
+		// Several grams each, overlapping or not.
+		{"it", "was", "noted", "that", "the", "council"}, {"noted", "that", "the", "council"},
+		{"the", "report", "of", "the", "council"},
 	}
 	for _, words := range phrases {
 		for _, in := range []string{"", council} {

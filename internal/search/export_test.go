@@ -2,22 +2,19 @@ package search
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/minutebook/minutebook/internal/query"
 )
 
-// PairPhraseAgainstBleve counts the documents whose body has the phrase,
-// by our pair-phrase query and by Bleve's own phrase query on the same
-// pairs, so tests can check the two agree.
-func PairPhraseAgainstBleve(ctx context.Context, ix *Index, words []string) (ours, bleves uint64, err error) {
-	terms := pairTerms(words)
-	return ix.countBoth(ctx, &pairPhraseQuery{field: fBodyPairs, terms: terms}, bleve.NewPhraseQuery(terms, fBodyPairs))
+// PhraseAgainstBleve counts the documents whose body has the phrase, by
+// our phrase query (pairs, or a gram) and by Bleve's own phrase query on
+// the body's single words, so tests can check the two agree.
+func PhraseAgainstBleve(ctx context.Context, ix *Index, words []string) (ours, bleves uint64, err error) {
+	return ix.countBoth(ctx, &pairPhraseQuery{field: fBodyPairs, terms: pairTerms(words), gram: gramOf(words)}, bleve.NewPhraseQuery(words, fBodyExact))
 }
 
 // countBoth counts the matches of two queries.
@@ -57,7 +54,7 @@ type PhraseSearch struct {
 // Run runs the phrase search on ix.
 func (p PhraseSearch) Run(ctx context.Context, ix *Index) (PhraseRun, error) {
 	var q bq.Query = bleve.NewDisjunctionQuery(ix.titlePhrase(strings.Join(p.Words, " "), titleBoost),
-		&pairPhraseQuery{field: fBodyPairs, terms: pairTerms(p.Words), viaConjunction: p.Conjunction})
+		&pairPhraseQuery{field: fBodyPairs, terms: pairTerms(p.Words), gram: gramOf(p.Words), viaConjunction: p.Conjunction})
 	if p.Council != "" {
 		q = bleve.NewConjunctionQuery(keywordQuery(fCouncil, p.Council), q)
 	}
@@ -148,37 +145,11 @@ func TitlePhraseAgainstBleve(ctx context.Context, ix *Index, text string) (ours,
 func WarmColumns(ix *Index) { ix.warmColumns() }
 
 // Settle waits, up to a minute, until no shard's segments have changed for
-// half a second. Background persisting and merging change the segments,
-// and with them BM25's average field length (deleted documents count
-// until merged away): two searches compared score for score must see the
-// same segments.
+// half a second. Two searches compared score for score must see the same
+// segments: merging changes BM25's average field length (deleted
+// documents count until merged away).
 func Settle(ix *Index) error {
-	segments := func() (string, error) {
-		var b strings.Builder
-		err := ix.eachShardSnapshot(func(_ int, snap *scorch.IndexSnapshot) {
-			for _, ss := range snap.Segments() {
-				fmt.Fprintf(&b, "%p/%d ", ss.Segment(), ss.Count())
-			}
-			b.WriteString("| ")
-		})
-		return b.String(), err
-	}
-	last, err := segments()
-	if err != nil {
-		return err
-	}
-	stable := time.Now()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-		now, err := segments()
-		if err != nil {
-			return err
-		}
-		if now != last {
-			last, stable = now, time.Now()
-		} else if time.Since(stable) >= 500*time.Millisecond {
-			return nil
-		}
-	}
-	return fmt.Errorf("search.Settle: segments still changing after a minute")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return ix.Settle(ctx, 500*time.Millisecond)
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -353,4 +354,43 @@ func (ix *Index) eachShardSnapshot(fn func(shard int, snap *scorch.IndexSnapshot
 		r.Close()
 	}
 	return first
+}
+
+// Settle waits until no shard's segments have changed for quiet: the
+// background persisting and merging that follow a build are done. Until
+// then, searches compete with the merges for the CPU.
+func (ix *Index) Settle(ctx context.Context, quiet time.Duration) error {
+	segments := func() (string, error) {
+		var b strings.Builder
+		err := ix.eachShardSnapshot(func(_ int, snap *scorch.IndexSnapshot) {
+			for _, ss := range snap.Segments() {
+				fmt.Fprintf(&b, "%p/%d ", ss.Segment(), ss.Count())
+			}
+			b.WriteString("| ")
+		})
+		return b.String(), err
+	}
+	last, err := segments()
+	if err != nil {
+		return err
+	}
+	stable := time.Now()
+	tick := time.NewTicker(min(quiet/10, time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("search: waiting for merges: %w", context.Cause(ctx))
+		case <-tick.C:
+		}
+		now, err := segments()
+		if err != nil {
+			return err
+		}
+		if now != last {
+			last, stable = now, time.Now()
+		} else if time.Since(stable) >= quiet {
+			return nil
+		}
+	}
 }

@@ -19,7 +19,7 @@ import (
 
 // MappingVersion changes whenever the mapping or the document built for an
 // item changes; an index of another version is rebuilt from the database.
-const MappingVersion = "7"
+const MappingVersion = "8"
 
 // Field names of an item document.
 const (
@@ -30,7 +30,10 @@ const (
 	// Word pairs ("it was", "was noted"): a phrase search reads the pairs'
 	// short posting lists instead of walking every position of "the" or
 	// "of", which made phrases with common words the slowest queries.
-	fBodyPairs     = "body_pairs"
+	fBodyPairs = "body_pairs"
+	// Runs of three or four mostly common words, one term each, without
+	// positions (grams.go): "it was noted that" is one term's postings.
+	fBodyGrams     = "body_grams"
 	fAcronyms      = "acronyms" // capitalised words, case kept: SEND the acronym, not send the verb
 	fCouncil       = "council"  // slug
 	fCouncilL      = "council_label"
@@ -64,6 +67,7 @@ const (
 	exactAnalyzer = "minutebook_exact"
 	pairAnalyzer  = "minutebook_pairs"
 	pairFilter    = "minutebook_pair_filter"
+	gramAnalyzer  = "minutebook_grams"
 )
 
 // newMapping builds the one mapping of the index. The default mapping is
@@ -89,6 +93,14 @@ func newMapping() mapping.IndexMapping {
 		"type":          custom.Name,
 		"tokenizer":     unicode.Name,
 		"token_filters": []string{lowercase.Name, pairFilter},
+	})
+	if err != nil {
+		panic(err)
+	}
+	err = im.AddCustomAnalyzer(gramAnalyzer, map[string]interface{}{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{lowercase.Name, gramFilterName},
 	})
 	if err != nil {
 		panic(err)
@@ -124,6 +136,9 @@ func newMapping() mapping.IndexMapping {
 	doc.AddFieldMappingsAt(fBody, text(en.AnalyzerName, true))
 	doc.AddFieldMappingsAt(fBodyExact, text(exactAnalyzer, false))
 	doc.AddFieldMappingsAt(fBodyPairs, text(pairAnalyzer, false))
+	grams := text(gramAnalyzer, false)
+	grams.IncludeTermVectors = false
+	doc.AddFieldMappingsAt(fBodyGrams, grams)
 	doc.AddFieldMappingsAt(fAcronyms, kw(false))
 	doc.AddFieldMappingsAt(fCouncil, kw(true))
 	doc.AddFieldMappingsAt(fCouncilL, kw(true))
@@ -157,7 +172,7 @@ func document(v store.ItemView) map[string]interface{} {
 	body := strings.Join(append([]string{v.AgendaText, v.Text}, v.Resolutions...), "\n\n")
 	doc := map[string]interface{}{
 		fTitle: v.Title, fTitleExact: v.Title,
-		fBody: body, fBodyExact: body, fBodyPairs: body,
+		fBody: body, fBodyExact: body, fBodyPairs: body, fBodyGrams: body,
 		fCouncil: v.CouncilSlug, fCouncilL: v.CouncilSlug + labelSep + v.CouncilName,
 		fCommittee: v.CouncilSlug + "/" + v.CommitteeSlug, fCommitteeSlug: v.CommitteeSlug,
 		fCommitteeL: v.CouncilSlug + "/" + v.CommitteeSlug + labelSep + v.CommitteeName,

@@ -29,6 +29,10 @@ import (
 type pairPhraseQuery struct {
 	field string
 	terms []string
+	// gram is the whole phrase as a term of the gram field, when the index
+	// holds it there (grams.go): a search that needs no term locations
+	// looks it up instead of matching pairs.
+	gram  string
 	boost float64 // 0 is 1
 	// viaConjunction always takes the filtered conjunction of term
 	// searchers: tests check the postings searcher against it.
@@ -40,6 +44,9 @@ func (q *pairPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ m
 	boost := q.boost
 	if boost == 0 {
 		boost = 1
+	}
+	if q.gram != "" && !opts.IncludeTermVectors && !opts.Explain {
+		return searcher.NewTermSearcher(ctx, r, q.gram, fBodyGrams, boost, opts)
 	}
 	if len(m.uniq) == 1 && len(m.slots) == 1 {
 		// One pair: any occurrence is the phrase.

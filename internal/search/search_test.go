@@ -477,10 +477,11 @@ func TestStopWordsOnly(t *testing.T) {
 	}
 }
 
-// The pair-phrase matcher agrees with Bleve's own phrase search on every
-// phrase of two to seven words cut from the sample minutes, on phrases
-// whose words are all present but apart, and on repeated pairs.
-func TestPairPhraseAgreesWithBleve(t *testing.T) {
+// Phrase search (pairs, or a gram) agrees with Bleve's own phrase search
+// of the single words on every phrase of two to seven words cut from the
+// sample minutes, on phrases whose words are all present but apart, and
+// on repeated pairs.
+func TestPhraseAgreesWithBleve(t *testing.T) {
 	ctx := context.Background()
 	st, ix := sampleIndex(t)
 	var phrases [][]string
@@ -509,8 +510,8 @@ func TestPairPhraseAgreesWithBleve(t *testing.T) {
 	for _, p := range phrases {
 		texts = append(texts, strings.Join(p, " "))
 	}
-	found := countsAgree(t, "pair phrase", texts, func(text string) (uint64, uint64, error) {
-		return search.PairPhraseAgainstBleve(ctx, ix, strings.Fields(text))
+	found := countsAgree(t, "phrase", texts, func(text string) (uint64, uint64, error) {
+		return search.PhraseAgainstBleve(ctx, ix, strings.Fields(text))
 	})
 	if len(phrases) < 100 || found < len(phrases)*3/4 {
 		t.Errorf("only %d of %d phrases found anything: the test is not testing", found, len(phrases))
