@@ -54,6 +54,9 @@ type Build struct {
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	BuiltAt      string  `json:"built_at"`
 	Cached       bool    `json:"cached"` // measured by an earlier run over the same work folder
+	// SettleSeconds is how long the index's background merges went on
+	// after the build, before its size was taken and it was closed.
+	SettleSeconds float64 `json:"settle_seconds,omitempty"`
 }
 
 // QueryRun is one engine answering the query set.
@@ -270,7 +273,14 @@ func buildBleve(ctx context.Context, l layout, c Config) (Build, error) {
 		return b, err
 	}
 	took := time.Since(start)
-	n, err = ix.DocCount()
+	// The merges that follow a build are waited for here, so the size is
+	// the settled index's and the query phases do not compete with them.
+	settleStart := time.Now()
+	err = ix.Settle(ctx, 10*time.Second)
+	settled := time.Since(settleStart)
+	if err == nil {
+		n, err = ix.DocCount()
+	}
 	if cerr := ix.Close(); err == nil {
 		err = cerr
 	}
@@ -282,7 +292,7 @@ func buildBleve(ctx context.Context, l layout, c Config) (Build, error) {
 		return b, nil
 	}
 	b = Build{Items: int(n), Seconds: took.Seconds(), ItemsPerSec: float64(n) / took.Seconds(),
-		SizeBytes: dirSize(l.index), PeakRSSBytes: PeakRSS(), BuiltAt: now()}
+		SizeBytes: dirSize(l.index), PeakRSSBytes: PeakRSS(), BuiltAt: now(), SettleSeconds: settled.Seconds()}
 	if !fresh {
 		// Caught up an index of unknown origin: not a build time.
 		b.Seconds, b.ItemsPerSec = 0, 0

@@ -33,6 +33,9 @@ func (r *Report) Markdown() string {
 	p("| | Minutebook (Bleve) | SQLite FTS5 | FTS5 / Minutebook |\n|---|---:|---:|---:|\n")
 	p("| Import into the archive | %s (%s items/s) | same archive | |\n", seconds(r.Import.Seconds), thousands(int64(r.Import.ItemsPerSec)))
 	p("| Index build | %s | %s | %s |\n", seconds(r.Bleve.Seconds), seconds(r.FTS.Seconds), ratio(r.FTS.Seconds, r.Bleve.Seconds))
+	if r.Bleve.SettleSeconds > 0 {
+		p("| Background merges after the build (waited for) | %s | | |\n", seconds(r.Bleve.SettleSeconds))
+	}
 	p("| Items/s | %s | %s | %s |\n", thousands(int64(r.Bleve.ItemsPerSec)), thousands(int64(r.FTS.ItemsPerSec)), ratio(r.FTS.ItemsPerSec, r.Bleve.ItemsPerSec))
 	p("| Index size on disk | %s | %s | %s |\n", bytesIEC(r.Bleve.SizeBytes), bytesIEC(r.FTS.SizeBytes), ratio(float64(r.FTS.SizeBytes), float64(r.Bleve.SizeBytes)))
 	p("| Index size / raw text | %s | %s | |\n", ratio(float64(r.Bleve.SizeBytes), float64(r.Corpus.TextBytes)), ratio(float64(r.FTS.SizeBytes), float64(r.Corpus.TextBytes)))
