@@ -54,8 +54,8 @@ type Build struct {
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	BuiltAt      string  `json:"built_at"`
 	Cached       bool    `json:"cached"` // measured by an earlier run over the same work folder
-	// SettleSeconds is how long the index's background merges went on
-	// after the build, before its size was taken and it was closed.
+	// SettleSeconds is how long the index, opened again after the build,
+	// took to finish its background merges (settleIndex).
 	SettleSeconds float64 `json:"settle_seconds,omitempty"`
 }
 
@@ -273,17 +273,14 @@ func buildBleve(ctx context.Context, l layout, c Config) (Build, error) {
 		return b, err
 	}
 	took := time.Since(start)
-	// The merges that follow a build are waited for here, so the size is
-	// the settled index's and the query phases do not compete with them.
-	settleStart := time.Now()
-	err = ix.Settle(ctx, 10*time.Second)
-	settled := time.Since(settleStart)
-	if err == nil {
-		n, err = ix.DocCount()
-	}
+	n, err = ix.DocCount()
 	if cerr := ix.Close(); err == nil {
 		err = cerr
 	}
+	if err != nil {
+		return b, err
+	}
+	settled, err := settleIndex(ctx, l.index)
 	if err != nil {
 		return b, err
 	}
@@ -298,6 +295,24 @@ func buildBleve(ctx context.Context, l layout, c Config) (Build, error) {
 		b.Seconds, b.ItemsPerSec = 0, 0
 	}
 	return b, writeJSON(l.record(PhaseBleveBuild), b)
+}
+
+// settleIndex opens the index and waits for its background merges, so its
+// size is the settled index's and the query phases do not compete with
+// the merges. They run when an index is opened: the last batches of a
+// build leave a tail of small segments that the build's own merger does
+// not take up.
+func settleIndex(ctx context.Context, dir string) (time.Duration, error) {
+	start := time.Now()
+	ix, err := search.Open(ctx, dir, search.Options{Logger: quiet})
+	if err != nil {
+		return 0, err
+	}
+	err = ix.Settle(ctx, 10*time.Second)
+	if cerr := ix.Close(); err == nil {
+		err = cerr
+	}
+	return time.Since(start), err
 }
 
 func buildFTS(ctx context.Context, l layout, c Config) (Build, error) {
