@@ -158,7 +158,7 @@ func lex(s string) ([]token, error) {
 		case r == ')':
 			toks = append(toks, token{kind: tRParen, text: ")", at: i})
 			i++
-		case r == '-' && (i == 0 || isSpaceOrParen(s[i-1])):
+		case r == '-' && startsToken(s[:i]):
 			toks = append(toks, token{kind: tMinus, text: "-", at: i})
 			i++
 		case r == '"' || r == '“' || r == '”':
@@ -213,7 +213,14 @@ func lex(s string) ([]token, error) {
 
 var fieldExample = map[string]string{"council": "leicestershire", "committee": "cabinet", "topic": "send", "title": "budget"}
 
-func isSpaceOrParen(b byte) bool { return b == ' ' || b == '\t' || b == '(' || b == '\n' }
+// startsToken reports whether what follows before begins a new token: it
+// is empty or ends in a space, a bracket, a quotation mark or a NOT's "-".
+// A "-" there is NOT, so no word starts with "-" (a query renders back as
+// it parses).
+func startsToken(before string) bool {
+	r, _ := utf8.DecodeLastRuneInString(before)
+	return before == "" || unicode.IsSpace(r) || strings.ContainsRune("()\"“”-", r)
+}
 
 func lexPhrase(s string, i int, field string) (token, int, error) {
 	start := i
@@ -394,7 +401,13 @@ func String(n Node) string {
 			// a colon in one reads back as part of the word.
 			special = " \t()\"“”"
 		}
-		if strings.ContainsAny(s, special) || strings.HasPrefix(s, "-") || s == "OR" || s == "NOT" || s == "AND" || s == "|" || s == "&" {
+		// An operator word is quoted to read back as a word; with its "*"
+		// it is a word already ("NOT*").
+		operator := !n.Prefix && (s == "OR" || s == "NOT" || s == "AND" || s == "|" || s == "&")
+		// A keyword value ("council:\".\"", "council:\"a*\"") keeps what a
+		// bare word would lose to trimming or read as a prefix.
+		literal := !n.Prefix && (strings.ContainsAny(s, "*?") || strings.TrimRight(s, ".,;:!?") != s)
+		if strings.ContainsAny(s, special) || strings.HasPrefix(s, "-") || operator || literal {
 			s = `"` + s + `"`
 		}
 		if n.Prefix {
