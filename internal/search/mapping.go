@@ -75,35 +75,26 @@ const (
 func newMapping() mapping.IndexMapping {
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = index.BM25Scoring
-	err := im.AddCustomAnalyzer(exactAnalyzer, map[string]interface{}{
-		"type":          custom.Name,
-		"tokenizer":     unicode.Name,
-		"token_filters": []string{lowercase.Name},
-	})
-	if err != nil {
-		panic(err)
-	}
-	err = im.AddCustomTokenFilter(pairFilter, map[string]interface{}{
+	err := im.AddCustomTokenFilter(pairFilter, map[string]interface{}{
 		"type": shingle.Name, "min": 2.0, "max": 2.0, "output_original": false, "separator": " ",
 	})
 	if err != nil {
 		panic(err)
 	}
-	err = im.AddCustomAnalyzer(pairAnalyzer, map[string]interface{}{
-		"type":          custom.Name,
-		"tokenizer":     unicode.Name,
-		"token_filters": []string{lowercase.Name, pairFilter},
-	})
-	if err != nil {
-		panic(err)
-	}
-	err = im.AddCustomAnalyzer(gramAnalyzer, map[string]interface{}{
-		"type":          custom.Name,
-		"tokenizer":     unicode.Name,
-		"token_filters": []string{lowercase.Name, gramFilterName},
-	})
-	if err != nil {
-		panic(err)
+	for _, a := range []struct {
+		name   string
+		filter string // after lower-casing, if any
+	}{{exactAnalyzer, ""}, {pairAnalyzer, pairFilter}, {gramAnalyzer, gramFilterName}} {
+		filters := []string{lowercase.Name}
+		if a.filter != "" {
+			filters = append(filters, a.filter)
+		}
+		err := im.AddCustomAnalyzer(a.name, map[string]interface{}{
+			"type": custom.Name, "tokenizer": unicode.Name, "token_filters": filters,
+		})
+		if err != nil {
+			panic(err)
+		}
 	}
 	text := func(analyzer string, store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
