@@ -10,7 +10,7 @@ import (
 // The gram field holds every run of three or four words with at most one
 // word outside the English stop list ("report of the", "it was noted
 // that"), as one term, without positions. A quoted phrase that is such a
-// run is a term lookup there (gramPhrase): "it was noted that", in 44% of
+// run is a term lookup there (pairPhraseQuery.gram): "it was noted that", in 44% of
 // a generated corpus, was the slowest phrase at a million items, reading
 // and comparing the positions of "it was" and "noted that" in every one of
 // its matches. Other phrases go through the word pairs, with positions.
@@ -18,8 +18,8 @@ import (
 // Only runs of mostly stop words are kept (like Lucene's common grams): a
 // run of content words is rare, so its pairs are short lists already, and
 // keeping every run would multiply the index's distinct terms. The field
-// keeps no term vectors (positions and offsets), which would double its
-// size: a snippet marks the phrase from the pairs instead.
+// keeps no term vectors (positions and offsets): with them, the whole
+// index had doubled. A snippet marks the phrase from the pairs instead.
 
 const gramFilterName = "minutebook_grams"
 

@@ -375,7 +375,7 @@ func (ix *Index) Settle(ctx context.Context, quiet time.Duration) error {
 		return err
 	}
 	stable := time.Now()
-	tick := time.NewTicker(min(quiet/10, time.Second))
+	tick := time.NewTicker(max(min(quiet/10, time.Second), 10*time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {

@@ -40,7 +40,6 @@ type pairPhraseQuery struct {
 }
 
 func (q *pairPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
-	m := newPhraseMatcher(q.field, q.terms)
 	boost := q.boost
 	if boost == 0 {
 		boost = 1
@@ -48,6 +47,7 @@ func (q *pairPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ m
 	if q.gram != "" && !opts.IncludeTermVectors && !opts.Explain {
 		return searcher.NewTermSearcher(ctx, r, q.gram, fBodyGrams, boost, opts)
 	}
+	m := newPhraseMatcher(q.field, q.terms)
 	if len(m.uniq) == 1 && len(m.slots) == 1 {
 		// One pair: any occurrence is the phrase.
 		return searcher.NewTermSearcher(ctx, r, m.uniq[0], q.field, boost, opts)
