@@ -299,6 +299,16 @@ func TestHighlightShape(t *testing.T) {
 			t.Errorf("snippet too long (%d)", len(s))
 		}
 	}
+	// A phrase found as one word gram is marked whole too, from the pairs.
+	res = search1(t, ix, search.Request{Query: `"it was noted that"`, Highlight: true})
+	if len(res.Hits) == 0 {
+		t.Fatal(`"it was noted that": no hits`)
+	}
+	for _, h := range res.Hits {
+		if !strings.Contains(strings.ToLower(h.SnippetHTML), "<mark>it was noted that</mark>") {
+			t.Errorf("gram phrase not marked as one: %s", h.SnippetHTML)
+		}
+	}
 	// Common words of a phrase are not marked on their own elsewhere.
 	res = search1(t, ix, search.Request{Query: `"children and young people"`, Highlight: true})
 	for _, h := range res.Hits {
