@@ -3,10 +3,12 @@ package search
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/numeric"
 	index "github.com/blevesearch/bleve_index_api"
@@ -29,10 +31,11 @@ type columns struct {
 
 // segColumn is one segment's columns, by local document number.
 type segColumn struct {
-	start []uint32 // document d's facet values are vals[start[d]:start[d+1]]
-	vals  []uint32
-	date  []int64 // Unix nanoseconds; noDate when the item has none
-	used  time.Time
+	start  []uint32 // document d's facet values are vals[start[d]:start[d+1]]
+	vals   []uint32
+	date   []int64 // Unix nanoseconds; noDate when the item has none
+	sorted []int64 // date, sorted: how many items a date range holds
+	used   time.Time
 }
 
 const noDate = math.MinInt64
@@ -51,7 +54,8 @@ func newColumns() *columns {
 type colView struct {
 	offsets []uint64 // global document number of each segment's first
 	cols    []*segColumn
-	nterms  int // facet values known when the view was made
+	deleted []*roaring.Bitmap // each segment's deleted documents, or nil
+	nterms  int               // facet values known when the view was made
 	names   []string
 	seg     int // the segment of the last lookup: hits come in order
 }
@@ -64,13 +68,14 @@ func (c *columns) view(r index.IndexReader) (*colView, bool, error) {
 		return nil, false, nil
 	}
 	segs := snap.Segments()
-	v := &colView{offsets: make([]uint64, len(segs)), cols: make([]*segColumn, len(segs))}
+	v := &colView{offsets: make([]uint64, len(segs)), cols: make([]*segColumn, len(segs)), deleted: make([]*roaring.Bitmap, len(segs))}
 	var running uint64
 	now := time.Now()
 	for i, ss := range segs {
 		// The same sum scorch uses for its own offsets: every document a
 		// segment holds, deleted ones included.
 		v.offsets[i] = running
+		v.deleted[i] = ss.Deleted()
 		seg := ss.Segment()
 		running += seg.Count()
 		c.mu.Lock()
@@ -137,6 +142,8 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 		col.date[d] = date
 		col.start = append(col.start, uint32(len(col.vals)))
 	}
+	col.sorted = slices.Clone(col.date)
+	slices.Sort(col.sorted)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()

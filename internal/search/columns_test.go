@@ -91,6 +91,68 @@ func TestColumns(t *testing.T) {
 	t.Run("related", func(t *testing.T) { relatedAgreesWithBleveSort(t, ix) })
 	t.Run("quarters", func(t *testing.T) { quartersCoverEveryMatch(t, ix) })
 	t.Run("date order", func(t *testing.T) { dateOrderAgreesWithBleveSort(t, ix) })
+	t.Run("date filter", func(t *testing.T) { dateFilterAgreesWithBleveRange(t, ix) })
+}
+
+// The dates column filters as Bleve's date range does: the same totals,
+// hits, scores and facets, alone (browsing) and joined with text, other
+// filters and negations, at the ends of the range and across segments
+// with deleted documents.
+func dateFilterAgreesWithBleveRange(t *testing.T, ix *search.Index) {
+	ctx := context.Background()
+	first, err := ix.Search(ctx, search.Request{Query: "budget", Sort: "oldest"})
+	if err != nil || len(first.Hits) == 0 {
+		t.Fatalf("no budget items: %v", err)
+	}
+	day, council := first.Hits[0].Date, first.Hits[0].Council // the first budget item's day
+	// Alone, the column must also leave out deleted documents (in a
+	// search, the query it is joined with does).
+	for _, r := range [][2]string{{"2018-03-01", "2018-03-31"}, {"", "2016-12-31"}, {"2019-01-01", ""}, {"2030-01-01", ""}} {
+		var from, to time.Time
+		if r[0] != "" {
+			from, _ = time.Parse("2006-01-02", r[0])
+		}
+		if r[1] != "" {
+			to, _ = time.Parse("2006-01-02", r[1])
+		}
+		ours, bleves, err := search.DateRangeAgainstBleve(ctx, ix, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ours != bleves || ours == 0 && r[0] != "2030-01-01" {
+			t.Errorf("items dated %s to %s: column %d, Bleve's range %d", r[0], r[1], ours, bleves)
+		}
+	}
+	for _, req := range []search.Request{
+		{Query: "budget", From: day, To: day},
+		{Query: "budget", To: day},
+		{Query: "council", From: "2019-01-01", To: "2020-12-31", Facets: true, Quarters: true},
+		{Query: "council", From: "2019-01-01", Page: 4},
+		{Query: `"it was noted that" -budget`, To: "2017-06-30"},
+		{Query: "budget OR housing", Councils: []string{council}, From: "2016-01-01", Facets: true},
+		{From: "2018-03-01", To: "2018-03-31", Facets: true},
+		{Sort: "oldest", From: day, PerPage: 50},
+		{Query: "council", From: "2030-01-01"},
+	} {
+		got, want := oursAndOracle(t, ix, req)
+		if got.Total != want.Total || len(got.Hits) != len(want.Hits) {
+			t.Errorf("%+v: %d matches, %d hits; Bleve's range %d, %d", req, got.Total, len(got.Hits), want.Total, len(want.Hits))
+			continue
+		}
+		if want.Total == 0 && req.From != "2030-01-01" {
+			t.Errorf("%+v: Bleve found nothing: the test checks nothing", req)
+		}
+		for i := range got.Hits {
+			g, w := got.Hits[i], want.Hits[i]
+			// Browsing ranks by date alone: its scores mean nothing.
+			if g.Key != w.Key || req.Query != "" && math.Abs(g.Score-w.Score) > 1e-9*math.Abs(w.Score) {
+				t.Errorf("%+v: hit %d is %s (%v); Bleve's range %s (%v)", req, i, g.Key, g.Score, w.Key, w.Score)
+			}
+		}
+		if !reflect.DeepEqual(got.Facets, want.Facets) || !reflect.DeepEqual(got.Quarters, want.Quarters) {
+			t.Errorf("%+v: facets or quarters differ from Bleve's range", req)
+		}
+	}
 }
 
 // Date order from the columns is Bleve's sort, ties, filters, pages and

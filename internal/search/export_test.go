@@ -153,3 +153,12 @@ func Settle(ix *Index) error {
 	defer cancel()
 	return ix.Settle(ctx, 500*time.Millisecond)
 }
+
+// DateRangeAgainstBleve counts the items dated from..to by the dates
+// column alone and by Bleve's date range query.
+func DateRangeAgainstBleve(ctx context.Context, ix *Index, from, to time.Time) (ours, bleves uint64, err error) {
+	t := true
+	dr := bleve.NewDateRangeInclusiveQuery(from, to, &t, &t)
+	dr.SetField(fDate)
+	return ix.countBoth(ctx, newDateRangeQuery(ix.cols, from, to), dr)
+}

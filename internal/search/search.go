@@ -111,7 +111,7 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 		}
 		q = ix.build(node)
 	}
-	q, err = withFilters(q, req)
+	q, err = ix.withFilters(q, req)
 	if err != nil {
 		return nil, err
 	}
@@ -194,9 +194,9 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 }
 
 // withFilters narrows q to the request's councils, committees, topics and
-// dates. Filters are keyword and numeric-range queries: cheap, and they
+// dates. Filters are keyword queries and the dates column: cheap, and they
 // bound the work of the text query they are joined with.
-func withFilters(q bq.Query, req Request) (bq.Query, error) {
+func (ix *Index) withFilters(q bq.Query, req Request) (bq.Query, error) {
 	var must []bq.Query
 	anyOf := func(field string, values []string, norm func(string) string) {
 		var qs []bq.Query
@@ -227,10 +227,16 @@ func withFilters(q bq.Query, req Request) (bq.Query, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := true
-		dr := bleve.NewDateRangeInclusiveQuery(from, to, &t, &t)
-		dr.SetField(fDate)
-		must = append(must, dr)
+		if ix.oracle {
+			// Bleve's own range, weighing nothing as the column's does.
+			t := true
+			dr := bleve.NewDateRangeInclusiveQuery(from, to, &t, &t)
+			dr.SetField(fDate)
+			dr.SetBoost(0)
+			must = append(must, dr)
+		} else {
+			must = append(must, newDateRangeQuery(ix.cols, from, to))
+		}
 	}
 	if len(must) == 0 {
 		return q, nil
