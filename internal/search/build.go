@@ -142,6 +142,18 @@ func (ix *Index) term(t query.Term) bq.Query {
 
 // words matches analysed text in title (boosted) or body.
 func (ix *Index) words(text string) bq.Query {
+	if toks := ix.english.Analyze([]byte(text)); len(toks) == 1 && !ix.oracle {
+		// One word: its two term queries. A match query would wrap each
+		// in a conjunction of one, a layer every hit passes through (a
+		// fifth of the CPU of a one-word search), for the same score.
+		word := string(toks[0].Term)
+		title := bleve.NewTermQuery(word)
+		title.SetField(fTitle)
+		title.SetBoost(titleBoost)
+		body := bleve.NewTermQuery(word)
+		body.SetField(fBody)
+		return bleve.NewDisjunctionQuery(title, body)
+	}
 	title := bleve.NewMatchQuery(text)
 	title.SetField(fTitle)
 	title.SetBoost(titleBoost)

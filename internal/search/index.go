@@ -19,6 +19,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/minutebook/minutebook/internal/store"
@@ -62,9 +63,10 @@ type Index struct {
 	cache   *resultCache
 	cols    *columns          // facet values and dates by document, for facets and date order
 	exact   analysis.Analyzer // the exact fields' analyser, for phrases
+	english analysis.Analyzer // title and body's analyser
 	// oracle has searches take Bleve's own way where Minutebook has a
-	// faster one of its own (sorting by date, phrases): tests compare the
-	// two.
+	// faster one of its own (sorting by date, phrases, one-word and date
+	// queries): tests compare the two.
 	oracle bool
 }
 
@@ -124,9 +126,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 		}
 	}
 	ix.idx = idx
-	if ix.exact = idx.parts[0].Mapping().AnalyzerNamed(exactAnalyzer); ix.exact == nil {
-		idx.close()
-		return nil, fmt.Errorf("search: index %s has no %s analyser", dir, exactAnalyzer)
+	for _, a := range []struct {
+		to   *analysis.Analyzer
+		name string
+	}{{&ix.exact, exactAnalyzer}, {&ix.english, en.AnalyzerName}} {
+		if *a.to = idx.parts[0].Mapping().AnalyzerNamed(a.name); *a.to == nil {
+			idx.close()
+			return nil, fmt.Errorf("search: index %s has no %s analyser", dir, a.name)
+		}
 	}
 	if raw, _ := idx.getInternal(keyAppliedSeq); raw != nil {
 		n, _ := strconv.ParseInt(string(raw), 10, 64)
