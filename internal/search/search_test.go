@@ -3,9 +3,11 @@ package search_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -571,5 +573,69 @@ func TestTitlePhraseAgreesWithBleve(t *testing.T) {
 	})
 	if len(phrases) < 50 || found < len(phrases)/2 {
 		t.Errorf("only %d of %d title phrases found anything: the test is not testing", found, len(phrases))
+	}
+}
+
+// Items of equal score page the same way on every search: each one once,
+// in one order, though two shards answer at once and either may finish
+// first.
+func TestPagingThroughTies(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, filepath.Join(dir, "minutebook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var jsonl strings.Builder
+	for m := range 12 {
+		meeting := archive.Meeting{Council: "Tiedshire County Council", CouncilSlug: "tiedshire", Committee: "Cabinet",
+			CommitteeSlug: "cabinet", Date: "2020-01-" + strconv.Itoa(10+m), Source: "ties-" + strconv.Itoa(m) + ".html"}
+		for i := range 10 {
+			meeting.Items = append(meeting.Items, archive.Item{Number: strconv.Itoa(i + 1), Title: "Parking charges",
+				Text: "The committee considered parking charges in the town centre."})
+		}
+		b, _ := json.Marshal(meeting)
+		jsonl.Write(append(b, '\n'))
+	}
+	if _, err := ingest.Import(ctx, st, strings.NewReader(jsonl.String()), "ties.jsonl", nil); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet, CacheSize: -1, Shards: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.CatchUp(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if err := search.Settle(ix); err != nil {
+		t.Fatal(err)
+	}
+	var first []string
+	for try := range 30 {
+		var order []string
+		seen := map[string]bool{}
+		for page := 1; ; page++ {
+			res := search1(t, ix, search.Request{Query: "parking", Page: page, PerPage: 7})
+			for _, h := range res.Hits {
+				if seen[h.Key] {
+					t.Fatalf("search %d: %s on two pages", try, h.Key)
+				}
+				seen[h.Key] = true
+				order = append(order, h.Key)
+			}
+			if len(res.Hits) < 7 {
+				break
+			}
+		}
+		if len(order) != 120 {
+			t.Fatalf("search %d: paged through %d items of 120", try, len(order))
+		}
+		if first == nil {
+			first = order
+		} else if !slices.Equal(order, first) {
+			t.Fatalf("search %d: another order than the first search's", try)
+		}
 	}
 }

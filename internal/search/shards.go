@@ -1,14 +1,18 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"hash/fnv"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -81,8 +85,73 @@ func (s *shards) of(key string) int {
 func (s *shards) getInternal(k []byte) ([]byte, error) { return s.parts[0].GetInternal(k) }
 func (s *shards) setInternal(k, v []byte) error        { return s.parts[0].SetInternal(k, v) }
 func (s *shards) docCount() (uint64, error)            { return s.alias.DocCount() }
+
+// search runs r on every shard at once. Results ranked by score alone are
+// merged here, in an order fixed by the index's segments: the alias sorts
+// the shards' hits together in the order they arrive, so items of equal
+// score could swap across a page boundary from one search to the next,
+// and paging would show one twice and another never.
 func (s *shards) search(ctx context.Context, r *bleve.SearchRequest) (*bleve.SearchResult, error) {
-	return s.alias.SearchInContext(ctx, r)
+	if len(s.parts) == 1 || !byScoreAlone(r) {
+		return s.alias.SearchInContext(ctx, r)
+	}
+	start := time.Now()
+	results := make([]*bleve.SearchResult, len(s.parts))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, p := range s.parts {
+		part := *r // each shard's best From+Size, as the alias asks
+		part.From, part.Size = 0, r.From+r.Size
+		g.Go(func() (err error) {
+			results[i], err = p.SearchInContext(gctx, &part)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := &bleve.SearchResult{Request: r, Status: &bleve.SearchStatus{Total: len(s.parts), Successful: len(s.parts)}}
+	var lists [][]*bsearch.DocumentMatch
+	for _, res := range results {
+		out.Total += res.Total
+		out.MaxScore = max(out.MaxScore, res.MaxScore)
+		// A shard's best n are the first n by score, then document
+		// number; its own list need not be in that order among ties.
+		hits := res.Hits
+		sort.SliceStable(hits, func(i, j int) bool {
+			if hits[i].Score != hits[j].Score {
+				return hits[i].Score > hits[j].Score
+			}
+			return bytes.Compare(hits[i].IndexInternalID, hits[j].IndexInternalID) < 0
+		})
+		lists = append(lists, hits)
+	}
+	// Merge: the best head next, a tie going to the lower shard.
+	for len(out.Hits) < r.From+r.Size {
+		best := -1
+		for i, l := range lists {
+			if len(l) > 0 && (best < 0 || l[0].Score > lists[best][0].Score) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		out.Hits = append(out.Hits, lists[best][0])
+		lists[best] = lists[best][1:]
+	}
+	out.Hits = out.Hits[min(r.From, len(out.Hits)):]
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// byScoreAlone reports whether r ranks by score alone and asks for
+// nothing the alias would merge besides hits (facets, a search after).
+func byScoreAlone(r *bleve.SearchRequest) bool {
+	if len(r.Facets) > 0 || r.SearchAfter != nil || r.SearchBefore != nil || len(r.Sort) != 1 {
+		return false
+	}
+	sc, ok := r.Sort[0].(*bsearch.SortScore)
+	return ok && sc.Desc
 }
 
 // shardBatch is one batch per shard, applied together.
