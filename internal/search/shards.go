@@ -110,35 +110,22 @@ func (s *shards) search(ctx context.Context, r *bleve.SearchRequest) (*bleve.Sea
 		return nil, err
 	}
 	out := &bleve.SearchResult{Request: r, Status: &bleve.SearchStatus{Total: len(s.parts), Successful: len(s.parts)}}
-	var lists [][]*bsearch.DocumentMatch
 	for _, res := range results {
 		out.Total += res.Total
 		out.MaxScore = max(out.MaxScore, res.MaxScore)
-		// A shard's best n are the first n by score, then document
-		// number; its own list need not be in that order among ties.
-		hits := res.Hits
-		sort.SliceStable(hits, func(i, j int) bool {
-			if hits[i].Score != hits[j].Score {
-				return hits[i].Score > hits[j].Score
-			}
-			return bytes.Compare(hits[i].IndexInternalID, hits[j].IndexInternalID) < 0
-		})
-		lists = append(lists, hits)
+		out.Hits = append(out.Hits, res.Hits...)
 	}
-	// Merge: the best head next, a tie going to the lower shard.
-	for len(out.Hits) < r.From+r.Size {
-		best := -1
-		for i, l := range lists {
-			if len(l) > 0 && (best < 0 || l[0].Score > lists[best][0].Score) {
-				best = i
-			}
+	// By score, then document number, then shard (the sort is stable): a
+	// shard's hits are its first From+Size in that order, so every item
+	// in the first From+Size overall is among them.
+	sort.SliceStable(out.Hits, func(i, j int) bool {
+		a, b := out.Hits[i], out.Hits[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
 		}
-		if best < 0 {
-			break
-		}
-		out.Hits = append(out.Hits, lists[best][0])
-		lists[best] = lists[best][1:]
-	}
+		return bytes.Compare(a.IndexInternalID, b.IndexInternalID) < 0
+	})
+	out.Hits = out.Hits[:min(len(out.Hits), r.From+r.Size)]
 	out.Hits = out.Hits[min(r.From, len(out.Hits)):]
 	out.Took = time.Since(start)
 	return out, nil
