@@ -123,3 +123,37 @@ func BenchmarkPhrase(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSearchPages runs the requests of the query set as the web
+// search page asks for them (20 hits, facets, snippets): "all" runs them
+// in turn, so its ns/op is the CPU a search page costs on average, the
+// figure the HTTP search-page throughput of `minutebook bench` depends on;
+// one sub-benchmark per request shows where that goes.
+//
+//	go test ./internal/search -run '^$' -bench SearchPages -cpuprofile cpu.out
+func BenchmarkSearchPages(b *testing.B) {
+	ix := benchIndex(b, benchItems())
+	ctx := context.Background()
+	var reqs []search.Request
+	var names []string
+	for _, class := range queryset.Classes {
+		for i, r := range class.Requests {
+			r.PerPage, r.Facets, r.Highlight = 20, true, true
+			reqs = append(reqs, r)
+			names = append(names, fmt.Sprintf("%s-%d", class.Name, i+1))
+		}
+	}
+	run := func(b *testing.B, reqs []search.Request) {
+		i := 0
+		for b.Loop() {
+			if _, err := ix.Search(ctx, reqs[i%len(reqs)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	}
+	b.Run("all", func(b *testing.B) { run(b, reqs) })
+	for i, r := range reqs {
+		b.Run(names[i], func(b *testing.B) { run(b, []search.Request{r}) })
+	}
+}
