@@ -48,24 +48,38 @@ func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m ma
 	if err != nil {
 		return nil, err
 	}
-	counts := make([]uint32, v.nterms)
+	counts, quarters, tally := cq.tally(v)
+	fs := searcher.NewFilteringSearcher(ctx, s, func(_ *search.SearchContext, d *search.DocumentMatch) bool {
+		tally(d.IndexInternalID.Value())
+		return true
+	})
+	// The index closes each shard's searcher once its hits are collected,
+	// before the search returns: the counts are complete by then.
+	return &onClose{Searcher: fs, done: func() { cq.add(v, counts, quarters) }}, nil
+}
+
+// tally returns the counts of one shard's matches and the function that
+// counts a match into them; add then adds them to the search's counts.
+func (cq *countingQuery) tally(v *colView) (counts []uint32, quarters map[[2]uint32]int, count func(doc uint64)) {
+	counts = make([]uint32, v.nterms)
+	quarters = map[[2]uint32]int{} // quarter, council term → matches
 	var isCouncil []bool
-	quarters := map[[2]uint32]int{} // quarter, council term → matches
 	if cq.quarters {
 		isCouncil = make([]bool, v.nterms)
 		for t := range isCouncil {
 			isCouncil[t] = strings.HasPrefix(v.names[t], "council"+groupSep)
 		}
 	}
-	fs := searcher.NewFilteringSearcher(ctx, s, func(_ *search.SearchContext, d *search.DocumentMatch) bool {
-		vals := v.facetValues(d.IndexInternalID)
+	return counts, quarters, func(doc uint64) {
+		col, d := v.locateDoc(doc)
+		vals := col.vals[col.start[d]:col.start[d+1]]
 		if cq.facets {
 			for _, t := range vals {
 				counts[t]++
 			}
 		}
 		if cq.quarters {
-			if date := v.date(d.IndexInternalID); date != noDate {
+			if date := col.date[d]; date != noDate {
 				y, m, _ := time.Unix(0, date).UTC().Date()
 				for _, t := range vals {
 					if isCouncil[t] {
@@ -74,22 +88,20 @@ func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m ma
 				}
 			}
 		}
-		return true
-	})
-	// The index closes each shard's searcher once its hits are collected,
-	// before the search returns: the counts are complete by then.
-	return &onClose{Searcher: fs, done: func() {
-		cq.mu.Lock()
-		defer cq.mu.Unlock()
-		for t, n := range counts {
-			if n > 0 {
-				cq.counts[v.names[t]] += int(n)
-			}
+	}
+}
+
+func (cq *countingQuery) add(v *colView, counts []uint32, quarters map[[2]uint32]int) {
+	cq.mu.Lock()
+	defer cq.mu.Unlock()
+	for t, n := range counts {
+		if n > 0 {
+			cq.counts[v.names[t]] += int(n)
 		}
-		for k, n := range quarters {
-			cq.byQuarter[quarterKey{int(k[0]), v.names[k[1]]}] += n
-		}
-	}}, nil
+	}
+	for k, n := range quarters {
+		cq.byQuarter[quarterKey{int(k[0]), v.names[k[1]]}] += n
+	}
 }
 
 // quarterCounts is the matches by quarter and council, every shard's

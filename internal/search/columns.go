@@ -175,7 +175,11 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 
 // locate finds the segment and local number of an internal document ID.
 func (v *colView) locate(id index.IndexInternalID) (*segColumn, uint64) {
-	doc := id.Value()
+	return v.locateDoc(id.Value())
+}
+
+// locateDoc finds the segment and local number of a document number.
+func (v *colView) locateDoc(doc uint64) (*segColumn, uint64) {
 	i := v.seg
 	if doc < v.offsets[i] || (i+1 < len(v.offsets) && doc >= v.offsets[i+1]) {
 		i = sort.Search(len(v.offsets), func(x int) bool { return v.offsets[x] > doc }) - 1

@@ -429,14 +429,21 @@ func phraseSearchesAgreeWithBleve(t *testing.T, ix *search.Index, council string
 		{Query: `title:"annual report"`},
 		{Query: `"special educational needs" OR SEND`, Facets: true, Quarters: true},
 	}
+	searchesAgreeWithBleve(t, ix, reqs)
+	if got, _ := oursAndOracle(t, ix, reqs[0]); got.Total == 0 {
+		t.Errorf("%+v found nothing: the test checks nothing", reqs[0])
+	}
+}
+
+// searchesAgreeWithBleve runs each request as searches do and Bleve's own
+// way: the same totals, pages, scores, facets and quarters.
+func searchesAgreeWithBleve(t *testing.T, ix *search.Index, reqs []search.Request) {
+	t.Helper()
 	for _, req := range reqs {
 		got, want := oursAndOracle(t, ix, req)
 		if got.Total != want.Total || len(got.Hits) != len(want.Hits) {
 			t.Errorf("%+v: %d matches, %d hits; Bleve's way %d, %d", req, got.Total, len(got.Hits), want.Total, len(want.Hits))
 			continue
-		}
-		if got.Total == 0 && req.Query == `"it was noted that"` {
-			t.Errorf("%+v found nothing: the test checks nothing", req)
 		}
 		for i := range got.Hits {
 			g, w := got.Hits[i], want.Hits[i]

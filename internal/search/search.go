@@ -146,21 +146,13 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}
 	}
 	var out *Result
-	if sortBy != nil && !ix.oracle {
+	switch {
+	case ix.oracle:
+		out, err = ix.bleveSearch(ctx, q, sortBy, req.Query, page, per)
+	case sortBy != nil:
 		out, err = ix.byDate(ctx, q, req, node == nil, page, per)
-	} else {
-		sr := bleve.NewSearchRequestOptions(q, per, (page-1)*per, false)
-		sr.Fields = storedFields
-		if sortBy != nil {
-			sr.SortBy(sortBy)
-		}
-		var res *bleve.SearchResult
-		if res, err = ix.idx.search(ctx, sr); err == nil {
-			out = &Result{Query: req.Query, Total: res.Total, Took: res.Took}
-			for _, dm := range res.Hits {
-				out.Hits = append(out.Hits, hitFrom(dm))
-			}
-		}
+	default:
+		out, err = ix.byScore(ctx, text, counting, req.Query, (page-1)*per, per)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
@@ -171,11 +163,12 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	if byScore := req.Sort == "" || req.Sort == "relevance"; byScore && node != nil {
-		// Equal scores in key order: shards answer concurrently and their
-		// ties merge in arrival order, so without this the same query
-		// could list equal hits differently from one run or node to the
-		// next. (Sorting by _id in Bleve does the same across pages but
-		// costs 2–3 times the CPU on broad queries.)
+		// Equal scores on a page in key order: which items make the page
+		// is fixed by document numbers (byScore), but those differ from
+		// one index to the next, so without this the same archive could
+		// list equal hits differently on two nodes. (Sorting by _id in
+		// Bleve does the same across pages but costs 2–3 times the CPU on
+		// broad queries.)
 		sort.SliceStable(out.Hits, func(i, j int) bool {
 			a, b := out.Hits[i], out.Hits[j]
 			return a.Score > b.Score || (a.Score == b.Score && a.Key < b.Key)
@@ -189,6 +182,25 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 	}
 	if req.GroupByMeeting {
 		out.Groups = group(out.Hits)
+	}
+	return out, nil
+}
+
+// bleveSearch is a page of q's matches as Bleve finds them: in sortBy's
+// order, or by score.
+func (ix *Index) bleveSearch(ctx context.Context, q bq.Query, sortBy []string, text string, page, per int) (*Result, error) {
+	sr := bleve.NewSearchRequestOptions(q, per, (page-1)*per, false)
+	sr.Fields = storedFields
+	if sortBy != nil {
+		sr.SortBy(sortBy)
+	}
+	res, err := ix.idx.search(ctx, sr)
+	if err != nil {
+		return nil, err
+	}
+	out := &Result{Query: text, Total: res.Total, Took: res.Took}
+	for _, dm := range res.Hits {
+		out.Hits = append(out.Hits, hitFrom(dm))
 	}
 	return out, nil
 }

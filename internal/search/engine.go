@@ -1,0 +1,681 @@
+package search
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
+	bq "github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+	"golang.org/x/sync/errgroup"
+)
+
+// The ranked search of a search page runs here rather than through
+// Bleve's collector. Profiles of the search pages at 100,000 and 1,000,000
+// items put most of their time in walking the matches: Bleve turns every
+// posting into a TermFieldDoc and then a DocumentMatch, which each term,
+// disjunction, conjunction, filter and the collector pass on in turn. Here
+// terms, disjunctions, conjunctions and booleans are plain structs that
+// step the segments' postings themselves and hand on a document number and
+// a score; facets are counted and the best hits kept in the same loop.
+// Any other query (phrases, prefixes, date filters, ...) is Bleve's own
+// searcher, stepped the same way.
+//
+// Scores are Bleve's to the bit for the same tree: the same BM25 formula,
+// query norm, coordination factor and order of summing. The whole-search
+// comparisons with Bleve's way (columns_test.go) check it.
+
+// noDoc is a node's position once it has no more matches.
+const noDoc = math.MaxUint64
+
+// node is one query of the tree, stepping through its matches in order of
+// document number (the shard's numbering, across its segments).
+type node interface {
+	// next moves to the first match at or after target, if the node is not
+	// already there, and returns it (noDoc when there is none). Targets
+	// never go backwards.
+	next(target uint64) (uint64, error)
+	score() float64 // the current match's score
+	weight() float64
+	setNorm(float64)
+	count() uint64 // Bleve's Count: a conjunction steps the rarest first
+	close()
+}
+
+// ranked is one shard's part of a ranked search.
+type ranked struct {
+	best  []scoredDoc // by score, then document number
+	total uint64
+	keys  []string // best's keys
+}
+
+type scoredDoc struct {
+	score float64
+	doc   uint64
+}
+
+// byScore finds matches from..from+size of q by score, over every shard,
+// counting facets as it goes when counting is set.
+func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuery, text string, from, size int) (*Result, error) {
+	start := time.Now()
+	n := from + size
+	parts := ix.idx.parts
+	results := make([]*ranked, len(parts))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, p := range parts {
+		g.Go(func() (err error) {
+			results[i], err = rankShard(gctx, p, q, n, ix.cols, counting)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	type fromShard struct {
+		scoredDoc
+		key string
+	}
+	out := &Result{Query: text}
+	var all []fromShard
+	for _, r := range results {
+		out.Total += r.total
+		for i, d := range r.best {
+			all = append(all, fromShard{d, r.keys[i]})
+		}
+	}
+	// By score, then document number, then shard (the sort is stable), as
+	// shards.search merges Bleve's results: each shard's are its first n
+	// in that order, so the first n overall are among them.
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].score != all[j].score {
+			return all[i].score > all[j].score
+		}
+		return all[i].doc < all[j].doc
+	})
+	all = all[:min(len(all), n)]
+	all = all[min(from, len(all)):]
+	keys := make([]string, len(all))
+	score := make(map[string]float64, len(all))
+	for i, d := range all {
+		keys[i], score[d.key] = d.key, d.score
+	}
+	hits, err := ix.byKeys(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for i := range hits {
+		hits[i].Score = score[hits[i].Key]
+	}
+	out.Hits = hits
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// rankShard is one shard's ranked search on a snapshot of it.
+func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *columns, counting *countingQuery) (*ranked, error) {
+	adv, err := p.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	snap, isSnap := r.(*scorch.IndexSnapshot)
+	if !isSnap || snap == nil {
+		return nil, errNoColumns
+	}
+	v, ok, err := cols.view(r)
+	if err == nil && !ok {
+		err = errNoColumns
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The scoring model, as Bleve's own search tells its searchers.
+	model := index.DefaultScoringModel
+	if im, ok := p.Mapping().(*mapping.IndexMappingImpl); ok && im.ScoringModel == index.BM25Scoring {
+		model = index.BM25Scoring
+	}
+	ctx = context.WithValue(ctx, search.GetScoringModelCallbackKey, search.GetScoringModelCallbackFn(func() string { return model }))
+	b := &planner{ctx: ctx, snap: snap, m: p.Mapping()}
+	root, err := b.node(q)
+	if err != nil {
+		return nil, err
+	}
+	defer root.close()
+	if _, leaf := root.(*termNode); !leaf {
+		if _, wrapped := root.(*searcherNode); !wrapped {
+			// Bleve's composite searchers normalise the whole tree by the
+			// root's weight; a lone term is not normalised.
+			root.setNorm(1 / math.Sqrt(root.weight()))
+		}
+	}
+
+	var (
+		res      = &ranked{}
+		h        = &docHeap{}
+		counts   []uint32
+		quarters map[[2]uint32]int
+		tally    func(uint64)
+	)
+	if counting != nil {
+		counts, quarters, tally = counting.tally(v)
+	}
+	if res.total, err = rankAll(ctx, root, n, h, tally); err != nil {
+		return nil, err
+	}
+	res.best = make([]scoredDoc, len(*h))
+	for i := len(res.best) - 1; i >= 0; i-- {
+		res.best[i] = heap.Pop(h).(scoredDoc)
+	}
+	buf := make([]byte, 8)
+	for _, d := range res.best {
+		key, err := r.ExternalID(index.NewIndexInternalID(buf, d.doc))
+		if err != nil {
+			return nil, fmt.Errorf("search: reading a matching item's key: %w", err)
+		}
+		res.keys = append(res.keys, key)
+	}
+	if counting != nil {
+		counting.add(v, counts, quarters)
+	}
+	return res, nil
+}
+
+// rankAll keeps root's best n matches in h, scoring and counting every
+// match, and returns how many matched.
+func rankAll(ctx context.Context, root node, n int, h *docHeap, tally func(uint64)) (total uint64, err error) {
+	for d := uint64(0); ; d++ {
+		if d, err = root.next(d); err != nil {
+			return 0, err
+		}
+		if d == noDoc {
+			return total, nil
+		}
+		total++
+		if total%4096 == 0 && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		if tally != nil {
+			tally(d)
+		}
+		s := root.score()
+		// Ties keep the earlier document: matches come in document order.
+		if len(*h) < n {
+			heap.Push(h, scoredDoc{s, d})
+		} else if s > (*h)[0].score {
+			(*h)[0] = scoredDoc{s, d}
+			heap.Fix(h, 0)
+		}
+	}
+}
+
+// docHeap holds the best matches with the worst on top: lowest score,
+// then highest document number.
+type docHeap []scoredDoc
+
+func (h docHeap) Len() int { return len(h) }
+func (h docHeap) Less(i, j int) bool {
+	if h[i].score != h[j].score {
+		return h[i].score < h[j].score
+	}
+	return h[i].doc > h[j].doc
+}
+func (h docHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *docHeap) Push(x any)   { *h = append(*h, x.(scoredDoc)) }
+func (h *docHeap) Pop() any {
+	x := (*h)[len(*h)-1]
+	*h = (*h)[:len(*h)-1]
+	return x
+}
+
+// planner turns a query into nodes over one shard snapshot, mirroring
+// what each query's Bleve Searcher would build.
+type planner struct {
+	ctx  context.Context
+	snap *scorch.IndexSnapshot
+	m    mapping.IndexMapping
+}
+
+func (b *planner) node(q bq.Query) (node, error) {
+	switch q := q.(type) {
+	case *bq.TermQuery:
+		return b.term(q.Field(), q.Term, q.Boost())
+	case *bq.MatchNoneQuery:
+		return noneNode{}, nil
+	case *bq.DisjunctionQuery:
+		// Bleve's heap disjunction (over 10 clauses) sums in another order.
+		if q.Min > 0 || len(q.Disjuncts) > 10 {
+			return b.wrap(q)
+		}
+		if len(q.Disjuncts) == 0 {
+			return noneNode{}, nil
+		}
+		kids, err := b.nodes(q.Disjuncts)
+		if err != nil {
+			return nil, err
+		}
+		return newOrNode(kids), nil
+	case *bq.ConjunctionQuery:
+		if len(q.Conjuncts) == 0 {
+			return noneNode{}, nil
+		}
+		kids, err := b.nodes(q.Conjuncts)
+		if err != nil {
+			return nil, err
+		}
+		return newAndNode(kids), nil
+	case *bq.BooleanQuery:
+		return b.boolean(q)
+	case *pairPhraseQuery:
+		boost := q.boost
+		if boost == 0 {
+			boost = 1
+		}
+		if q.gram != "" {
+			return b.term(fBodyGrams, q.gram, boost)
+		}
+		if m := newPhraseMatcher(q.field, q.terms); len(m.uniq) == 1 && len(m.slots) == 1 {
+			return b.term(q.field, m.uniq[0], boost)
+		}
+	}
+	return b.wrap(q)
+}
+
+func (b *planner) nodes(qs []bq.Query) ([]node, error) {
+	out := make([]node, 0, len(qs))
+	for _, q := range qs {
+		n, err := b.node(q)
+		if err != nil {
+			for _, k := range out {
+				k.close()
+			}
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// boolean mirrors BooleanQuery.Searcher for must and must-not clauses;
+// anything else is Bleve's.
+func (b *planner) boolean(q *bq.BooleanQuery) (node, error) {
+	if q.Should != nil || q.Filter != nil {
+		return b.wrap(q)
+	}
+	var must, not node
+	var err error
+	if q.MustNot != nil {
+		if not, err = b.node(q.MustNot); err != nil {
+			return nil, err
+		}
+		if _, none := not.(noneNode); none {
+			not = nil
+		}
+	}
+	if q.Must != nil {
+		if must, err = b.node(q.Must); err != nil {
+			if not != nil {
+				not.close()
+			}
+			return nil, err
+		}
+		if _, none := must.(noneNode); none {
+			must = nil
+		}
+	}
+	switch {
+	case must == nil && not == nil:
+		return noneNode{}, nil
+	case not == nil:
+		return must, nil
+	case must == nil:
+		// Everything but: Bleve starts from all documents.
+		not.close()
+		return b.wrap(q)
+	}
+	return newNotNode(must, not), nil
+}
+
+// wrap is Bleve's own searcher for q.
+func (b *planner) wrap(q bq.Query) (node, error) {
+	s, err := q.Searcher(b.ctx, b.snap, b.m, search.SearcherOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return &searcherNode{s: s, sctx: &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}, doc: unstarted}, nil
+}
+
+// unstarted is a node's position before its first step.
+const unstarted = noDoc - 1
+
+// term is a term's node, scored as Bleve's TermQueryScorer scores it.
+func (b *planner) term(field, term string, boost float64) (node, error) {
+	if field == "" {
+		field = b.m.DefaultSearchField()
+	}
+	t := &termNode{doc: unstarted}
+	var offset uint64
+	for _, ss := range b.snap.Segments() {
+		seg := ss.Segment()
+		dict, err := seg.Dictionary(field)
+		if err != nil {
+			return nil, err
+		}
+		pl, err := dict.PostingsList([]byte(term), ss.Deleted(), nil)
+		if err != nil {
+			return nil, err
+		}
+		t.n += pl.Count()
+		offset += seg.Count() // scorch numbers deleted documents too
+		t.segs = append(t.segs, termSeg{end: offset, list: pl})
+	}
+	docTotal, avg, err := scoreStats(b.ctx, b.snap, field)
+	if err != nil {
+		return nil, err
+	}
+	t.ts = termScorer{boost: boost, idf: idf(docTotal, t.n, avg), weight: 1, avgDocLength: avg}
+	return t, nil
+}
+
+// termNode steps one term's postings, segment after segment.
+type termNode struct {
+	ts   termScorer
+	n    uint64 // documents holding the term
+	segs []termSeg
+	seg  int
+	it   segment.PostingsIterator
+	doc  uint64 // current match
+	freq uint64
+	norm float64
+}
+
+type termSeg struct {
+	end  uint64 // the shard's number of the segment's last document, plus one
+	list segment.PostingsList
+}
+
+func (t *termNode) next(target uint64) (uint64, error) {
+	if t.doc != unstarted && t.doc >= target {
+		return t.doc, nil
+	}
+	for t.seg < len(t.segs) {
+		s := t.segs[t.seg]
+		if target < s.end {
+			var start uint64
+			if t.seg > 0 {
+				start = t.segs[t.seg-1].end
+			}
+			if t.it == nil {
+				t.it = s.list.Iterator(true, true, false, nil)
+			}
+			p, err := t.it.Advance(max(target, start) - start)
+			if err != nil {
+				return 0, err
+			}
+			if p != nil {
+				t.doc, t.freq, t.norm = start+p.Number(), p.Frequency(), p.Norm()
+				return t.doc, nil
+			}
+		}
+		t.seg++
+		t.it = nil
+	}
+	t.doc = noDoc
+	return noDoc, nil
+}
+
+func (t *termNode) score() float64 { return t.ts.of(t.freq, t.norm) }
+func (t *termNode) weight() float64 {
+	w := t.ts.boost * t.ts.idf
+	return w * w
+}
+func (t *termNode) setNorm(qn float64) { t.ts.weight = t.ts.boost * t.ts.idf * qn }
+func (t *termNode) count() uint64      { return t.n }
+func (t *termNode) close()             {}
+
+// orNode is a disjunction: the sum of its matching clauses' scores times
+// the share of clauses that match, as Bleve's DisjunctionQueryScorer.
+type orNode struct {
+	kids []node
+	docs []uint64
+	cur  uint64
+}
+
+func newOrNode(kids []node) *orNode {
+	o := &orNode{kids: kids, docs: make([]uint64, len(kids)), cur: unstarted}
+	for i := range o.docs {
+		o.docs[i] = unstarted
+	}
+	return o
+}
+
+func (o *orNode) next(target uint64) (uint64, error) {
+	if o.cur != unstarted && o.cur >= target {
+		return o.cur, nil
+	}
+	o.cur = noDoc
+	for i, k := range o.kids {
+		if d := o.docs[i]; d == unstarted || d < target {
+			var err error
+			if o.docs[i], err = k.next(target); err != nil {
+				return 0, err
+			}
+		}
+		o.cur = min(o.cur, o.docs[i])
+	}
+	return o.cur, nil
+}
+
+func (o *orNode) score() float64 {
+	var sum float64
+	matched := 0
+	for i, k := range o.kids {
+		if o.docs[i] == o.cur {
+			sum += k.score()
+			matched++
+		}
+	}
+	return sum * (float64(matched) / float64(len(o.kids)))
+}
+
+func (o *orNode) weight() float64 {
+	var w float64
+	for _, k := range o.kids {
+		w += k.weight()
+	}
+	return w
+}
+
+func (o *orNode) setNorm(qn float64) {
+	for _, k := range o.kids {
+		k.setNorm(qn)
+	}
+}
+
+func (o *orNode) count() uint64 {
+	var n uint64
+	for _, k := range o.kids {
+		n += k.count()
+	}
+	return n
+}
+
+func (o *orNode) close() {
+	for _, k := range o.kids {
+		k.close()
+	}
+}
+
+// andNode is a conjunction: every clause matches, the scores summed. The
+// clauses go rarest first, in the order Bleve's conjunction sorts them
+// (which is also the order it sums in).
+type andNode struct {
+	kids []node
+	cur  uint64
+}
+
+func newAndNode(kids []node) *andNode {
+	sort.Sort(byCount(kids))
+	return &andNode{kids: kids, cur: unstarted}
+}
+
+// byCount sorts as Bleve's OrderedSearcherList does.
+type byCount []node
+
+func (s byCount) Len() int           { return len(s) }
+func (s byCount) Less(i, j int) bool { return s[i].count() < s[j].count() }
+func (s byCount) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
+
+func (a *andNode) next(target uint64) (uint64, error) {
+	if a.cur != unstarted && a.cur >= target {
+		return a.cur, nil
+	}
+	for {
+		agreed := true
+		for _, k := range a.kids {
+			d, err := k.next(target)
+			if err != nil {
+				return 0, err
+			}
+			if d == noDoc {
+				a.cur = noDoc
+				return noDoc, nil
+			}
+			if d > target {
+				target, agreed = d, false
+				break
+			}
+		}
+		if agreed {
+			a.cur = target
+			return target, nil
+		}
+	}
+}
+
+func (a *andNode) score() float64 {
+	var sum float64
+	for _, k := range a.kids {
+		sum += k.score()
+	}
+	return sum
+}
+
+func (a *andNode) weight() float64 {
+	var w float64
+	for _, k := range a.kids {
+		w += k.weight()
+	}
+	return w
+}
+
+func (a *andNode) setNorm(qn float64) {
+	for _, k := range a.kids {
+		k.setNorm(qn)
+	}
+}
+
+func (a *andNode) count() uint64 {
+	var n uint64
+	for _, k := range a.kids {
+		n += k.count()
+	}
+	return n
+}
+
+func (a *andNode) close() {
+	for _, k := range a.kids {
+		k.close()
+	}
+}
+
+// notNode is a boolean of must and must-not clauses: must's matches that
+// not does not match, scored as must.
+type notNode struct {
+	must, not node
+	cur       uint64
+}
+
+func newNotNode(must, not node) *notNode { return &notNode{must: must, not: not, cur: unstarted} }
+
+func (b *notNode) next(target uint64) (uint64, error) {
+	if b.cur != unstarted && b.cur >= target {
+		return b.cur, nil
+	}
+	for {
+		d, err := b.must.next(target)
+		if err != nil || d == noDoc {
+			b.cur = noDoc
+			return noDoc, err
+		}
+		x, err := b.not.next(d)
+		if err != nil {
+			return 0, err
+		}
+		if x != d {
+			b.cur = d
+			return d, nil
+		}
+		target = d + 1
+	}
+}
+
+func (b *notNode) score() float64     { return b.must.score() }
+func (b *notNode) weight() float64    { return b.must.weight() }
+func (b *notNode) setNorm(qn float64) { b.must.setNorm(qn) }
+func (b *notNode) count() uint64      { return b.must.count() }
+func (b *notNode) close()             { b.must.close(); b.not.close() }
+
+// noneNode matches nothing.
+type noneNode struct{}
+
+func (noneNode) next(uint64) (uint64, error) { return noDoc, nil }
+func (noneNode) score() float64              { return 0 }
+func (noneNode) weight() float64             { return 0 }
+func (noneNode) setNorm(float64)             {}
+func (noneNode) count() uint64               { return 0 }
+func (noneNode) close()                      {}
+
+// searcherNode steps a Bleve searcher.
+type searcherNode struct {
+	s     search.Searcher
+	sctx  *search.SearchContext
+	doc   uint64
+	sc    float64
+	idBuf []byte
+}
+
+func (w *searcherNode) next(target uint64) (uint64, error) {
+	if w.doc != unstarted && w.doc >= target {
+		return w.doc, nil
+	}
+	w.idBuf = index.NewIndexInternalID(w.idBuf, target)
+	dm, err := w.s.Advance(w.sctx, w.idBuf)
+	if err != nil {
+		return 0, err
+	}
+	if dm == nil {
+		w.doc = noDoc
+		return noDoc, nil
+	}
+	w.doc, w.sc = dm.IndexInternalID.Value(), dm.Score
+	w.sctx.DocumentMatchPool.Put(dm)
+	return w.doc, nil
+}
+
+func (w *searcherNode) score() float64     { return w.sc }
+func (w *searcherNode) weight() float64    { return w.s.Weight() }
+func (w *searcherNode) setNorm(qn float64) { w.s.SetQueryNorm(qn) }
+func (w *searcherNode) count() uint64      { return w.s.Count() }
+func (w *searcherNode) close()             { w.s.Close() }
