@@ -26,10 +26,23 @@ func benchItems() int {
 }
 
 // benchIndex builds (once, cached under the temp dir by size, seed and
-// mapping version) an archive and index of a generated corpus.
+// mapping version) an archive and index of a generated corpus. With
+// MINUTEBOOK_BENCH_INDEX set it opens that index instead, such as the one
+// `minutebook bench` built (its work directory's data/index).
 func benchIndex(b *testing.B, items int) *search.Index {
 	b.Helper()
 	ctx := context.Background()
+	if dir := os.Getenv("MINUTEBOOK_BENCH_INDEX"); dir != "" {
+		if _, err := os.Stat(dir); err != nil {
+			b.Fatalf("MINUTEBOOK_BENCH_INDEX: %v", err)
+		}
+		ix, err := search.Open(ctx, dir, search.Options{Logger: quiet, CacheSize: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { ix.Close() })
+		return ix
+	}
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("minutebook-bench-%d-s1-m%s", items, search.MappingVersion))
 	done := filepath.Join(dir, "complete")
 	if _, err := os.Stat(done); err != nil {

@@ -450,6 +450,10 @@ func searchesAgreeWithBleve(t *testing.T, ix *search.Index, reqs []search.Reques
 			if g.Key != w.Key || math.Abs(g.Score-w.Score) > 1e-9*math.Abs(w.Score) {
 				t.Errorf("%+v: hit %d is %s (%v); Bleve's way %s (%v)", req, i, g.Key, g.Score, w.Key, w.Score)
 			}
+			g.Score, w.Score = 0, 0
+			if g.Key == w.Key && !reflect.DeepEqual(g, w) {
+				t.Errorf("%+v: hit %d differs from Bleve's way:\n got %+v\nwant %+v", req, i, g, w)
+			}
 		}
 		if !reflect.DeepEqual(got.Facets, want.Facets) || !reflect.DeepEqual(got.Quarters, want.Quarters) {
 			t.Errorf("%+v: facets or quarters differ from Bleve's way", req)

@@ -63,8 +63,9 @@ type scoredDoc struct {
 }
 
 // byScore finds matches from..from+size of q by score, over every shard,
-// counting facets as it goes when counting is set.
-func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuery, text string, from, size int) (*Result, error) {
+// counting facets as it goes when counting is set, and snippets them when
+// acronyms is not nil.
+func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuery, acronyms []string, text string, from, size int) (*Result, error) {
 	start := time.Now()
 	n := from + size
 	parts := ix.idx.parts
@@ -107,7 +108,11 @@ func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuer
 	for i, d := range all {
 		keys[i], score[d.key] = d.key, d.score
 	}
-	hits, err := ix.byKeys(ctx, keys)
+	load := ix.byKeys
+	if acronyms != nil {
+		load = func(ctx context.Context, keys []string) ([]Hit, error) { return ix.highlighted(ctx, q, acronyms, keys) }
+	}
+	hits, err := load(ctx, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -146,18 +147,24 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 		return nil, &query.SyntaxError{Msg: fmt.Sprintf("Unknown sort %q: use relevance, newest or oldest.", req.Sort)}
 	}
 	var out *Result
+	highlighted := false // snippets made with the page's hits
 	switch {
 	case ix.oracle:
 		out, err = ix.bleveSearch(ctx, q, sortBy, req.Query, page, per)
 	case sortBy != nil:
 		out, err = ix.byDate(ctx, q, req, node == nil, page, per)
 	default:
-		out, err = ix.byScore(ctx, text, counting, req.Query, (page-1)*per, per)
+		var acronyms []string // nil: no snippets
+		if req.Highlight {
+			acronyms = append([]string{}, ix.acronymsIn(node)...)
+		}
+		out, err = ix.byScore(ctx, text, counting, acronyms, req.Query, (page-1)*per, per)
+		highlighted = req.Highlight
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
-	if req.Highlight && node != nil && len(out.Hits) > 0 {
+	if req.Highlight && !highlighted && node != nil && len(out.Hits) > 0 {
 		if err := ix.highlight(ctx, text, ix.acronymsIn(node), out.Hits); err != nil {
 			return nil, fmt.Errorf("search %q: highlighting: %w", req.Query, err)
 		}
@@ -534,6 +541,32 @@ func (ix *Index) highlight(ctx context.Context, q bq.Query, acronyms []string, h
 		}
 	}
 	return nil
+}
+
+// highlighted loads the hits for keys, in that order, with snippets: one
+// search for both, where byKeys and highlight would make two and read
+// each item twice.
+func (ix *Index) highlighted(ctx context.Context, q bq.Query, acronyms []string, keys []string) ([]Hit, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(keys), q), len(keys), 0, false)
+	sr.Fields = append(slices.Clone(storedFields), fBody)
+	sr.IncludeLocations = true
+	res, err := ix.idx.search(ctx, sr)
+	if err != nil {
+		return nil, err
+	}
+	at := byID(res)
+	var hits []Hit
+	for _, k := range keys {
+		if dm := at[k]; dm != nil {
+			h := hitFrom(dm)
+			h.SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acronyms, 260)
+			hits = append(hits, h)
+		}
+	}
+	return hits, nil
 }
 
 // snippet cuts the passage of text around the densest cluster of matches,
