@@ -400,9 +400,8 @@ type termNode struct {
 	segs []termSeg
 	seg  int
 	it   segment.PostingsIterator
-	doc  uint64 // current match
-	freq uint64
-	norm float64
+	doc  uint64          // current match
+	p    segment.Posting // its posting (the iterator's, until it moves)
 }
 
 type termSeg struct {
@@ -429,7 +428,7 @@ func (t *termNode) next(target uint64) (uint64, error) {
 				return 0, err
 			}
 			if p != nil {
-				t.doc, t.freq, t.norm = start+p.Number(), p.Frequency(), p.Norm()
+				t.doc, t.p = start+p.Number(), p
 				return t.doc, nil
 			}
 		}
@@ -440,7 +439,7 @@ func (t *termNode) next(target uint64) (uint64, error) {
 	return noDoc, nil
 }
 
-func (t *termNode) score() float64 { return t.ts.of(t.freq, t.norm) }
+func (t *termNode) score() float64 { return t.ts.ofPosting(t.p) }
 func (t *termNode) weight() float64 {
 	w := t.ts.boost * t.ts.idf
 	return w * w

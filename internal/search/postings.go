@@ -7,6 +7,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/scorer"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
@@ -52,6 +53,54 @@ type phraseSegment struct {
 type termScorer struct {
 	boost, idf, weight float64
 	avgDocLength       float64 // 0 is tf-idf
+	// saturation holds BM25's length part, k1·(1−b+b·length/avg), by
+	// field length, computed once per length exactly as Bleve computes it
+	// from the posting's norm (0: not yet). A zap posting stores the
+	// length; its norm is 1/√length, which Bleve turns back into a length
+	// for every posting: that and the division were a fifth of a search.
+	saturation []float64
+}
+
+// lengthPosting is a zap posting, which holds the field's length.
+type lengthPosting interface{ NormUint64() uint64 }
+
+// maxSaturation bounds the lengths whose saturation is kept.
+const maxSaturation = 1 << 14
+
+// ofPosting is the term's score in the posting's document.
+func (t *termScorer) ofPosting(p segment.Posting) float64 {
+	lp, ok := p.(lengthPosting)
+	if !ok || t.avgDocLength <= 0 {
+		return t.of(p.Frequency(), p.Norm())
+	}
+	length := lp.NormUint64()
+	if length >= maxSaturation {
+		return t.of(p.Frequency(), p.Norm())
+	}
+	if t.saturation == nil {
+		t.saturation = make([]float64, 256)
+	}
+	if int(length) >= len(t.saturation) {
+		t.saturation = append(t.saturation, make([]float64, int(length)+1-len(t.saturation)+len(t.saturation)/2)...)
+	}
+	x := t.saturation[length]
+	if x == 0 {
+		norm := p.Norm()
+		x = search.BM25_k1 * (1 - search.BM25_b + search.BM25_b*(1/(norm*norm))/t.avgDocLength)
+		t.saturation[length] = x
+	}
+	freq := p.Frequency()
+	var tf float64
+	if freq < scorer.MaxSqrtCache {
+		tf = scorer.SqrtCache[freq]
+	} else {
+		tf = math.Sqrt(float64(freq))
+	}
+	s := t.idf * (tf * search.BM25_k1) / (tf + x)
+	if t.weight != 1 {
+		s *= t.weight
+	}
+	return s
 }
 
 // newPostingsPhraseSearcher returns the searcher, or ok false when r is not
@@ -276,7 +325,7 @@ func (s *postingsPhraseSearcher) matchHere(ctx *search.SearchContext) *search.Do
 	if s.score {
 		var sum float64
 		for j, p := range s.cur {
-			sum += s.terms[j].of(p.Frequency(), p.Norm())
+			sum += s.terms[j].ofPosting(p)
 		}
 		d.Score = sum
 	}
