@@ -10,7 +10,7 @@ import (
 // TestRanking checks searches ranked by score (engine.go) against Bleve's
 // own search, on an index with several segments and deleted documents:
 // words common and rare, deep pages and small ones, disjunctions, phrases,
-// negations and filters; pages with snippets too.
+// negations and filters; pages with snippets too (restrict.go).
 func TestRanking(t *testing.T) {
 	ix := churnedIndex(t)
 	first, err := ix.Search(context.Background(), search.Request{Query: "council"})
@@ -21,12 +21,13 @@ func TestRanking(t *testing.T) {
 	var reqs []search.Request
 	for _, q := range []string{"council", "budget", "children", "apprenticeships", "housing OR transport",
 		"budget OR housing OR zzzunknown", `"the council"`, `"the council" OR budget`, `title:report`,
-		"school transport", "recruitment retention -agency", "(SEND OR EHCP) -budget", "elective home education", "zzzunknown"} {
+		"school transport", "recruitment retention -agency", "(SEND OR EHCP) -budget", "elective home education", `"special educational needs"`, `"it was noted that" budget`, "zzzunknown"} {
 		for _, page := range []struct{ page, per int }{{1, 1}, {1, 5}, {1, 20}, {4, 20}, {2, 100}} {
 			reqs = append(reqs, search.Request{Query: q, Page: page.page, PerPage: page.per})
 		}
 		reqs = append(reqs, search.Request{Query: q, Facets: true, Quarters: true, Highlight: true},
-			search.Request{Query: q, Councils: []string{council}, From: "2017-01-01", Facets: true})
+			search.Request{Query: q, Councils: []string{council}, From: "2017-01-01", Facets: true},
+			search.Request{Query: q, Sort: "newest", Highlight: true})
 	}
 	searchesAgreeWithBleve(t, ix, reqs)
 }

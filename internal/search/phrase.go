@@ -58,6 +58,10 @@ func (q *pairPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ m
 		}
 	}
 	opts.IncludeTermVectors = true
+	only, restricted, err := onlyDocs(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	var ss []search.Searcher
 	for _, t := range m.uniq {
 		s, err := searcher.NewTermSearcher(ctx, r, t, q.field, boost, opts)
@@ -66,6 +70,9 @@ func (q *pairPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, _ m
 				s.Close()
 			}
 			return nil, err
+		}
+		if restricted {
+			s = &restrictedSearcher{Searcher: s, docs: only}
 		}
 		ss = append(ss, s)
 	}

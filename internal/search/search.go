@@ -530,6 +530,9 @@ func (ix *Index) highlight(ctx context.Context, q bq.Query, acronyms []string, h
 	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(keys), q), len(keys), 0, false)
 	sr.Fields = []string{fBody}
 	sr.IncludeLocations = true
+	if !ix.oracle {
+		ctx = withOnlyKeys(ctx, keys)
+	}
 	res, err := ix.idx.search(ctx, sr)
 	if err != nil {
 		return err
@@ -553,7 +556,7 @@ func (ix *Index) highlighted(ctx context.Context, q bq.Query, acronyms []string,
 	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(keys), q), len(keys), 0, false)
 	sr.Fields = append(slices.Clone(storedFields), fBody)
 	sr.IncludeLocations = true
-	res, err := ix.idx.search(ctx, sr)
+	res, err := ix.idx.search(withOnlyKeys(ctx, keys), sr)
 	if err != nil {
 		return nil, err
 	}
