@@ -104,22 +104,18 @@ func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuer
 	all = all[:min(len(all), n)]
 	all = all[min(from, len(all)):]
 	keys := make([]string, len(all))
-	score := make(map[string]float64, len(all))
+	scores := make([]float64, len(all))
 	for i, d := range all {
-		keys[i], score[d.key] = d.key, d.score
+		keys[i], scores[i] = d.key, d.score
 	}
 	load := ix.byKeys
 	if acronyms != nil {
 		load = func(ctx context.Context, keys []string) ([]Hit, error) { return ix.highlighted(ctx, q, acronyms, keys) }
 	}
-	hits, err := load(ctx, keys)
-	if err != nil {
+	var err error
+	if out.Hits, err = scoredHits(ctx, keys, scores, load); err != nil {
 		return nil, err
 	}
-	for i := range hits {
-		hits[i].Score = score[hits[i].Key]
-	}
-	out.Hits = hits
 	out.Took = time.Since(start)
 	return out, nil
 }
@@ -263,23 +259,9 @@ func (b *planner) node(q bq.Query) (node, error) {
 		if q.Min > 0 || len(q.Disjuncts) > 10 {
 			return b.wrap(q)
 		}
-		if len(q.Disjuncts) == 0 {
-			return noneNode{}, nil
-		}
-		kids, err := b.nodes(q.Disjuncts)
-		if err != nil {
-			return nil, err
-		}
-		return newOrNode(kids), nil
+		return b.composite(q.Disjuncts, func(kids []node) node { return newOrNode(kids) })
 	case *bq.ConjunctionQuery:
-		if len(q.Conjuncts) == 0 {
-			return noneNode{}, nil
-		}
-		kids, err := b.nodes(q.Conjuncts)
-		if err != nil {
-			return nil, err
-		}
-		return newAndNode(kids), nil
+		return b.composite(q.Conjuncts, func(kids []node) node { return newAndNode(kids) })
 	case *bq.BooleanQuery:
 		return b.boolean(q)
 	case *pairPhraseQuery:
@@ -295,6 +277,19 @@ func (b *planner) node(q bq.Query) (node, error) {
 		}
 	}
 	return b.wrap(q)
+}
+
+// composite is build's node of the clauses qs; none, as Bleve, matches
+// nothing.
+func (b *planner) composite(qs []bq.Query, build func([]node) node) (node, error) {
+	if len(qs) == 0 {
+		return noneNode{}, nil
+	}
+	kids, err := b.nodes(qs)
+	if err != nil {
+		return nil, err
+	}
+	return build(kids), nil
 }
 
 func (b *planner) nodes(qs []bq.Query) ([]node, error) {
@@ -448,16 +443,48 @@ func (t *termNode) setNorm(qn float64) { t.ts.weight = t.ts.boost * t.ts.idf * q
 func (t *termNode) count() uint64      { return t.n }
 func (t *termNode) close()             {}
 
+// clauses are a composite's nodes: its weight and count are their sums
+// (as Bleve's composites report them), and the norm goes to each.
+type clauses struct{ kids []node }
+
+func (c clauses) weight() float64 {
+	var w float64
+	for _, k := range c.kids {
+		w += k.weight()
+	}
+	return w
+}
+
+func (c clauses) setNorm(qn float64) {
+	for _, k := range c.kids {
+		k.setNorm(qn)
+	}
+}
+
+func (c clauses) count() uint64 {
+	var n uint64
+	for _, k := range c.kids {
+		n += k.count()
+	}
+	return n
+}
+
+func (c clauses) close() {
+	for _, k := range c.kids {
+		k.close()
+	}
+}
+
 // orNode is a disjunction: the sum of its matching clauses' scores times
 // the share of clauses that match, as Bleve's DisjunctionQueryScorer.
 type orNode struct {
-	kids []node
+	clauses
 	docs []uint64
 	cur  uint64
 }
 
 func newOrNode(kids []node) *orNode {
-	o := &orNode{kids: kids, docs: make([]uint64, len(kids)), cur: unstarted}
+	o := &orNode{clauses: clauses{kids}, docs: make([]uint64, len(kids)), cur: unstarted}
 	for i := range o.docs {
 		o.docs[i] = unstarted
 	}
@@ -493,45 +520,17 @@ func (o *orNode) score() float64 {
 	return sum * (float64(matched) / float64(len(o.kids)))
 }
 
-func (o *orNode) weight() float64 {
-	var w float64
-	for _, k := range o.kids {
-		w += k.weight()
-	}
-	return w
-}
-
-func (o *orNode) setNorm(qn float64) {
-	for _, k := range o.kids {
-		k.setNorm(qn)
-	}
-}
-
-func (o *orNode) count() uint64 {
-	var n uint64
-	for _, k := range o.kids {
-		n += k.count()
-	}
-	return n
-}
-
-func (o *orNode) close() {
-	for _, k := range o.kids {
-		k.close()
-	}
-}
-
 // andNode is a conjunction: every clause matches, the scores summed. The
 // clauses go rarest first, in the order Bleve's conjunction sorts them
 // (which is also the order it sums in).
 type andNode struct {
-	kids []node
-	cur  uint64
+	clauses
+	cur uint64
 }
 
 func newAndNode(kids []node) *andNode {
 	sort.Sort(byCount(kids))
-	return &andNode{kids: kids, cur: unstarted}
+	return &andNode{clauses: clauses{kids}, cur: unstarted}
 }
 
 // byCount sorts as Bleve's OrderedSearcherList does.
@@ -574,34 +573,6 @@ func (a *andNode) score() float64 {
 		sum += k.score()
 	}
 	return sum
-}
-
-func (a *andNode) weight() float64 {
-	var w float64
-	for _, k := range a.kids {
-		w += k.weight()
-	}
-	return w
-}
-
-func (a *andNode) setNorm(qn float64) {
-	for _, k := range a.kids {
-		k.setNorm(qn)
-	}
-}
-
-func (a *andNode) count() uint64 {
-	var n uint64
-	for _, k := range a.kids {
-		n += k.count()
-	}
-	return n
-}
-
-func (a *andNode) close() {
-	for _, k := range a.kids {
-		k.close()
-	}
 }
 
 // notNode is a boolean of must and must-not clauses: must's matches that

@@ -471,18 +471,13 @@ func (ix *Index) byDate(ctx context.Context, q bq.Query, req Request, browsing b
 	if from := (page - 1) * per; from < len(best) {
 		best = best[from:]
 		keys := make([]string, len(best))
-		score := make(map[string]float64, len(best))
+		scores := make([]float64, len(best))
 		for i, d := range best {
-			keys[i], score[d.key] = d.key, d.score
+			keys[i], scores[i] = d.key, d.score
 		}
-		hits, err := ix.byKeys(ctx, keys)
-		if err != nil {
+		if out.Hits, err = scoredHits(ctx, keys, scores, ix.byKeys); err != nil {
 			return nil, err
 		}
-		for i := range hits {
-			hits[i].Score = score[hits[i].Key]
-		}
-		out.Hits = hits
 	}
 	out.Took = time.Since(start)
 	return out, nil
@@ -495,6 +490,13 @@ func (ix *Index) byKeys(ctx context.Context, keys []string) ([]Hit, error) {
 	}
 	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(keys), len(keys), 0, false)
 	sr.Fields = storedFields
+	return ix.hitsOf(ctx, sr, keys, hitFrom)
+}
+
+// hitsOf runs sr and makes a hit of each of its matches with hit, in the
+// order of keys; a key it does not find (an item deleted meanwhile) is
+// left out.
+func (ix *Index) hitsOf(ctx context.Context, sr *bleve.SearchRequest, keys []string, hit func(*bsearch.DocumentMatch) Hit) ([]Hit, error) {
 	res, err := ix.idx.search(ctx, sr)
 	if err != nil {
 		return nil, err
@@ -503,8 +505,25 @@ func (ix *Index) byKeys(ctx context.Context, keys []string) ([]Hit, error) {
 	var hits []Hit
 	for _, k := range keys {
 		if dm := at[k]; dm != nil {
-			hits = append(hits, hitFrom(dm))
+			hits = append(hits, hit(dm))
 		}
+	}
+	return hits, nil
+}
+
+// scoredHits loads the hits for keys with load, in that order, each with
+// its score.
+func scoredHits(ctx context.Context, keys []string, scores []float64, load func(context.Context, []string) ([]Hit, error)) ([]Hit, error) {
+	score := make(map[string]float64, len(keys))
+	for i, k := range keys {
+		score[k] = scores[i]
+	}
+	hits, err := load(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for i := range hits {
+		hits[i].Score = score[hits[i].Key]
 	}
 	return hits, nil
 }
@@ -556,20 +575,11 @@ func (ix *Index) highlighted(ctx context.Context, q bq.Query, acronyms []string,
 	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(keys), q), len(keys), 0, false)
 	sr.Fields = append(slices.Clone(storedFields), fBody)
 	sr.IncludeLocations = true
-	res, err := ix.idx.search(withOnlyKeys(ctx, keys), sr)
-	if err != nil {
-		return nil, err
-	}
-	at := byID(res)
-	var hits []Hit
-	for _, k := range keys {
-		if dm := at[k]; dm != nil {
-			h := hitFrom(dm)
-			h.SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acronyms, 260)
-			hits = append(hits, h)
-		}
-	}
-	return hits, nil
+	return ix.hitsOf(withOnlyKeys(ctx, keys), sr, keys, func(dm *bsearch.DocumentMatch) Hit {
+		h := hitFrom(dm)
+		h.SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acronyms, 260)
+		return h
+	})
 }
 
 // snippet cuts the passage of text around the densest cluster of matches,
