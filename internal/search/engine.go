@@ -30,8 +30,9 @@ import (
 // searcher, stepped the same way.
 //
 // Scores are Bleve's to the bit for the same tree: the same BM25 formula,
-// query norm, coordination factor and order of summing. The whole-search
-// comparisons with Bleve's way (columns_test.go) check it.
+// query norm, coordination factor, order of summing and tie rule (the
+// earlier document first). TestRanking and the other whole-search
+// comparisons with Bleve's way check it.
 
 // noDoc is a node's position once it has no more matches.
 const noDoc = math.MaxUint64
