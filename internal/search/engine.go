@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -74,7 +75,7 @@ func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuer
 	g, gctx := errgroup.WithContext(ctx)
 	for i, p := range parts {
 		g.Go(func() (err error) {
-			results[i], err = rankShard(gctx, p, q, n, ix.cols, counting)
+			results[i], err = rankShard(gctx, p, q, n, ix.cols, ix.impacts, counting)
 			return err
 		})
 	}
@@ -122,7 +123,7 @@ func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuer
 }
 
 // rankShard is one shard's ranked search on a snapshot of it.
-func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *columns, counting *countingQuery) (*ranked, error) {
+func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *columns, impacts *impactCache, counting *countingQuery) (*ranked, error) {
 	adv, err := p.Advanced()
 	if err != nil {
 		return nil, err
@@ -173,7 +174,12 @@ func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *colu
 	if counting != nil {
 		counts, quarters, tally = counting.tally(v)
 	}
-	if res.total, err = rankAll(ctx, root, n, h, tally); err != nil {
+	if o, ok := root.(*orNode); ok && blockMaxable(o) {
+		res.total, err = rankByBlocks(ctx, o, n, h, tally, impacts)
+	} else {
+		res.total, err = rankAll(ctx, root, n, h, tally)
+	}
+	if err != nil {
 		return nil, err
 	}
 	res.best = make([]scoredDoc, len(*h))
@@ -211,14 +217,18 @@ func rankAll(ctx context.Context, root node, n int, h *docHeap, tally func(uint6
 		if tally != nil {
 			tally(d)
 		}
-		s := root.score()
-		// Ties keep the earlier document: matches come in document order.
-		if len(*h) < n {
-			heap.Push(h, scoredDoc{s, d})
-		} else if s > (*h)[0].score {
-			(*h)[0] = scoredDoc{s, d}
-			heap.Fix(h, 0)
-		}
+		h.keep(n, scoredDoc{root.score(), d})
+	}
+}
+
+// keep adds m if it is among the best n so far. Matches come in document
+// order, so a tie keeps the earlier document.
+func (h *docHeap) keep(n int, m scoredDoc) {
+	if len(*h) < n {
+		heap.Push(h, m)
+	} else if m.score > (*h)[0].score {
+		(*h)[0] = m
+		heap.Fix(h, 0)
 	}
 }
 
@@ -365,7 +375,7 @@ func (b *planner) term(field, term string, boost float64) (node, error) {
 	if field == "" {
 		field = b.m.DefaultSearchField()
 	}
-	t := &termNode{doc: unstarted}
+	t := &termNode{field: field, term: term, doc: unstarted}
 	var offset uint64
 	for _, ss := range b.snap.Segments() {
 		seg := ss.Segment()
@@ -379,7 +389,7 @@ func (b *planner) term(field, term string, boost float64) (node, error) {
 		}
 		t.n += pl.Count()
 		offset += seg.Count() // scorch numbers deleted documents too
-		t.segs = append(t.segs, termSeg{end: offset, list: pl})
+		t.segs = append(t.segs, termSeg{end: offset, list: pl, seg: seg, deleted: ss.Deleted()})
 	}
 	docTotal, avg, err := scoreStats(b.ctx, b.snap, field)
 	if err != nil {
@@ -391,18 +401,21 @@ func (b *planner) term(field, term string, boost float64) (node, error) {
 
 // termNode steps one term's postings, segment after segment.
 type termNode struct {
-	ts   termScorer
-	n    uint64 // documents holding the term
-	segs []termSeg
-	seg  int
-	it   segment.PostingsIterator
-	doc  uint64          // current match
-	p    segment.Posting // its posting (the iterator's, until it moves)
+	field, term string
+	ts          termScorer
+	n           uint64 // documents holding the term
+	segs        []termSeg
+	seg         int
+	it          segment.PostingsIterator
+	doc         uint64          // current match
+	p           segment.Posting // its posting (the iterator's, until it moves)
 }
 
 type termSeg struct {
-	end  uint64 // the shard's number of the segment's last document, plus one
-	list segment.PostingsList
+	end     uint64 // the shard's number of the segment's last document, plus one
+	list    segment.PostingsList
+	seg     segment.Segment
+	deleted *roaring.Bitmap // the segment's deleted documents, or nil
 }
 
 func (t *termNode) next(target uint64) (uint64, error) {

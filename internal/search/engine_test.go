@@ -7,8 +7,8 @@ import (
 	"github.com/minutebook/minutebook/internal/search"
 )
 
-// TestRanking checks searches ranked by score (engine.go) against Bleve's
-// own search, on an index with several segments and deleted documents:
+// TestRanking checks searches ranked by score (engine.go, blockmax.go)
+// against Bleve's own search, on an index with several segments and deleted documents:
 // words common and rare, deep pages and small ones, disjunctions, phrases,
 // negations and filters; pages with snippets too (restrict.go).
 func TestRanking(t *testing.T) {
@@ -29,5 +29,11 @@ func TestRanking(t *testing.T) {
 			search.Request{Query: q, Councils: []string{council}, From: "2017-01-01", Facets: true},
 			search.Request{Query: q, Sort: "newest", Highlight: true})
 	}
-	searchesAgreeWithBleve(t, ix, reqs)
+	t.Run("long lists bounded", func(t *testing.T) { searchesAgreeWithBleve(t, ix, reqs) })
+	// The test index's lists are short: bound them all, so that blocks
+	// are skipped (blockmax.go).
+	t.Run("every list bounded", func(t *testing.T) {
+		defer search.BoundEveryList()()
+		searchesAgreeWithBleve(t, ix, reqs)
+	})
 }

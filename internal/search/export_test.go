@@ -162,3 +162,11 @@ func DateRangeAgainstBleve(ctx context.Context, ix *Index, from, to time.Time) (
 	dr.SetField(fDate)
 	return ix.countBoth(ctx, newDateRangeQuery(ix.cols, from, to), dr)
 }
+
+// BoundEveryList has searches bound every term's postings by block, not
+// only long lists, until the returned function is called.
+func BoundEveryList() (restore func()) {
+	old := minImpactPostings
+	minImpactPostings = 1
+	return func() { minImpactPostings = old }
+}

@@ -62,6 +62,7 @@ type Index struct {
 	fresh   bool // created empty: needs a full build
 	cache   *resultCache
 	cols    *columns          // facet values and dates by document, for facets and date order
+	impacts *impactCache      // score bounds by block of documents (blockmax.go)
 	exact   analysis.Analyzer // the exact fields' analyser, for phrases
 	english analysis.Analyzer // title and body's analyser
 	// oracle has searches take Bleve's own way where Minutebook has a
@@ -88,7 +89,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th, shards: opts.Shards, maxPre: opts.MaxPrefixTerms, cols: newColumns()}
+	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th, shards: opts.Shards, maxPre: opts.MaxPrefixTerms, cols: newColumns(), impacts: newImpactCache()}
 	switch {
 	case opts.CacheSize == 0:
 		ix.cache = newResultCache(1024)

@@ -1,0 +1,283 @@
+package search
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// A one-word search is the word in the title or the text, and a common
+// word's text postings hold half the archive: scoring every one of them
+// was most of such a search page. Block-max top-k (Ding and Suel 2011)
+// skips blocks of documents that cannot make the page: for each block of
+// 64 documents of a segment, the highest frequency and the shortest field
+// among the term's postings bound what any document in it can score
+// (BM25 rises with the one and falls with the other), and once the page's
+// worst hit scores at least that, the block is passed over unscored. In a
+// block that is not, a clause whose bound is too low to make the page on
+// its own (a common word in the text, next to the same word in titles) is
+// only looked up for the documents the other clauses bring. A list too
+// short to be worth bounding by block is bounded by BM25's saturation,
+// idf·k1, everywhere.
+//
+// Zap stores no such bounds, so they are computed the first time a term
+// is searched in a segment, by one pass over its postings, and kept while
+// the segment lives (segments never change). Totals and facets still
+// count every match: they come from the union of the terms' posting
+// bitmaps, which needs no frequencies decoded.
+
+// impactBlock is how many documents of a segment share one bound.
+const impactBlock = 64
+
+// minImpactPostings is the shortest postings list worth bounding: a
+// shorter one is scored in full. (A variable: tests bound every list.)
+var minImpactPostings uint64 = 4096
+
+// impacts are one term's bounds in one segment, by block of impactBlock
+// local document numbers: the highest frequency (0: no posting) and the
+// highest norm, 1/√length, of any posting in the block.
+type impacts struct {
+	maxFreq []uint32
+	maxNorm []float32
+}
+
+type impactKey struct {
+	seg         segment.Segment
+	field, term string
+}
+
+// impactCache keeps impacts for the segments in use; it forgets them all
+// when it holds too many, as merged-away segments leave theirs behind.
+type impactCache struct {
+	mu sync.Mutex
+	m  map[impactKey]*impacts
+}
+
+const maxImpactLists = 4096
+
+func newImpactCache() *impactCache { return &impactCache{m: map[impactKey]*impacts{}} }
+
+// of returns the impacts of term in field of seg, whose postings (without
+// deleted documents) are pl, computing them if need be; nil when the list
+// is too short to be worth it.
+func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.PostingsList) (*impacts, error) {
+	if pl.Count() < minImpactPostings {
+		return nil, nil
+	}
+	key := impactKey{seg, field, term}
+	c.mu.Lock()
+	imp := c.m[key]
+	c.mu.Unlock()
+	if imp != nil {
+		return imp, nil
+	}
+	blocks := seg.Count()/impactBlock + 1
+	imp = &impacts{maxFreq: make([]uint32, blocks), maxNorm: make([]float32, blocks)}
+	it := pl.Iterator(true, true, false, nil)
+	for {
+		p, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			break
+		}
+		b := p.Number() / impactBlock
+		imp.maxFreq[b] = max(imp.maxFreq[b], uint32(min(p.Frequency(), math.MaxUint32)))
+		imp.maxNorm[b] = max(imp.maxNorm[b], float32(p.Norm())) // a float32's value: exact
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxImpactLists {
+		clear(c.m)
+	}
+	c.m[key] = imp
+	return imp, nil
+}
+
+// blockMaxable reports whether rankByBlocks can rank o's matches: its
+// clauses are BM25 terms (bounded by blocks) or Bleve's searchers (walked
+// wherever they match), with at least one term.
+func blockMaxable(o *orNode) bool {
+	terms := 0
+	for _, k := range o.kids {
+		switch k := k.(type) {
+		case *termNode:
+			if k.ts.avgDocLength <= 0 {
+				return false
+			}
+			for _, s := range k.segs {
+				if _, ok := s.list.(bitmapList); !ok {
+					return false
+				}
+			}
+			terms++
+		case *searcherNode:
+		default:
+			return false
+		}
+	}
+	return terms > 0
+}
+
+// bitmapList is a zap postings list, which can add its documents to a
+// bitmap without decoding anything else.
+type bitmapList interface{ OrInto(*roaring.Bitmap) }
+
+// rankByBlocks keeps o's best n matches in h, counting every match with
+// tally, and returns how many matched. Scores are o.score's; a block is
+// skipped only when no document in it can score above the worst kept
+// hit, and a later document never displaces an equal earlier one, so the
+// hits are those rankAll would keep.
+func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally func(uint64), cache *impactCache) (uint64, error) {
+	var (
+		terms      = make([]*termNode, len(o.kids)) // nil: a Bleve searcher
+		imps       = make([]*impacts, len(o.kids))
+		first      *termNode
+		walked     bool // some clause is a Bleve searcher: its matches are added as found
+		total      uint64
+		theta      = math.Inf(-1) // the worst kept hit's score, once n are kept
+		clauses    = float64(len(o.kids))
+		segStart   uint64
+		bounds     = make([]float64, len(o.kids))
+		saturated  = make([]float64, len(o.kids)) // a term's bound anywhere
+		order      = make([]int, len(o.kids))
+		lookupOnly = make([]bool, len(o.kids))
+	)
+	for i, k := range o.kids {
+		if t, ok := k.(*termNode); ok {
+			terms[i] = t
+			saturated[i] = t.ts.idf * search.BM25_k1 * t.ts.weight
+			if first == nil {
+				first = t
+			}
+		} else {
+			walked = true
+		}
+	}
+	for i := range o.docs {
+		o.docs[i] = unstarted
+	}
+	for si, sg := range first.segs {
+		segEnd := sg.end
+		if segEnd == segStart {
+			continue
+		}
+		matched := roaring.New() // local numbers
+		for i, t := range terms {
+			imps[i] = nil
+			if t == nil {
+				continue
+			}
+			ts := t.segs[si]
+			ts.list.(bitmapList).OrInto(matched)
+			var err error
+			if imps[i], err = cache.of(ts.seg, t.field, t.term, ts.list); err != nil {
+				return 0, err
+			}
+		}
+		if d := sg.deleted; d != nil {
+			matched.AndNot(d)
+		}
+		for b := segStart; b < segEnd; b += impactBlock {
+			if (b-segStart)%(impactBlock<<12) == 0 && ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			bEnd := min(b+impactBlock, segEnd)
+			// Each clause's bound in this block: from its impacts, else
+			// from BM25's saturation for a term, else none (a Bleve
+			// searcher, which is walked wherever it matches).
+			for i := range o.kids {
+				switch {
+				case imps[i] != nil:
+					lb := (b - segStart) / impactBlock
+					bounds[i] = 0
+					if f := imps[i].maxFreq[lb]; f > 0 {
+						bounds[i] = terms[i].ts.of(uint64(f), float64(imps[i].maxNorm[lb]))
+					}
+				case terms[i] != nil:
+					bounds[i] = saturated[i]
+				default:
+					bounds[i] = math.Inf(1)
+				}
+			}
+			// The clauses with the lowest bounds, as long as a document
+			// holding only those cannot beat the worst kept hit, are only
+			// looked up for documents the others bring (MaxScore within
+			// the block, Turtle and Flood 1995). When that is every
+			// clause, the block is skipped.
+			for i := range order {
+				order[i] = i
+			}
+			slices.SortFunc(order, func(a, b int) int { return cmp.Compare(bounds[a], bounds[b]) })
+			clear(lookupOnly)
+			var sum float64
+			skip := true
+			for c, i := range order {
+				sum += bounds[i]
+				// As o.score: the sum times the share of clauses matching.
+				if sum*(float64(c+1)/clauses) > theta {
+					skip = false
+					break
+				}
+				lookupOnly[i] = true
+			}
+			if skip {
+				continue
+			}
+			for d := b; ; {
+				cand := uint64(noDoc)
+				for i, k := range o.kids {
+					if lookupOnly[i] {
+						continue
+					}
+					if o.docs[i] == unstarted || o.docs[i] < d {
+						var err error
+						if o.docs[i], err = k.next(d); err != nil {
+							return 0, err
+						}
+					}
+					cand = min(cand, o.docs[i])
+				}
+				if cand >= bEnd {
+					break
+				}
+				for i, k := range o.kids {
+					if lookupOnly[i] && (o.docs[i] == unstarted || o.docs[i] < cand) {
+						var err error
+						if o.docs[i], err = k.next(cand); err != nil {
+							return 0, err
+						}
+					}
+				}
+				o.cur = cand
+				if walked {
+					matched.Add(uint32(cand - segStart))
+				}
+				h.keep(n, scoredDoc{o.score(), cand})
+				if len(*h) == n {
+					theta = (*h)[0].score
+				}
+				d = cand + 1
+			}
+		}
+		total += matched.GetCardinality()
+		if tally != nil {
+			it := matched.ManyIterator()
+			buf := make([]uint32, 1024)
+			for got := it.NextMany(buf); got > 0; got = it.NextMany(buf) {
+				for _, d := range buf[:got] {
+					tally(segStart + uint64(d))
+				}
+			}
+		}
+		segStart = segEnd
+	}
+	return total, nil
+}
