@@ -53,13 +53,17 @@ type impactKey struct {
 }
 
 // impactCache keeps impacts for the segments in use; it forgets them all
-// when it holds too many, as merged-away segments leave theirs behind.
+// when they pass maxImpactBytes, as merged-away segments and once-searched
+// words leave theirs behind.
 type impactCache struct {
-	mu sync.Mutex
-	m  map[impactKey]*impacts
+	mu    sync.Mutex
+	m     map[impactKey]*impacts
+	bytes int
 }
 
-const maxImpactLists = 4096
+// maxImpactBytes bounds the cache's memory: a word common in a
+// 500,000-document segment takes 62 KiB there.
+const maxImpactBytes = 64 << 20
 
 func newImpactCache() *impactCache { return &impactCache{m: map[impactKey]*impacts{}} }
 
@@ -94,10 +98,15 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.m) >= maxImpactLists {
+	size := len(imp.maxFreq) * 8
+	if c.bytes+size > maxImpactBytes {
 		clear(c.m)
+		c.bytes = 0
 	}
-	c.m[key] = imp
+	if c.m[key] == nil {
+		c.m[key] = imp
+		c.bytes += size
+	}
 	return imp, nil
 }
 
