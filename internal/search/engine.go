@@ -65,9 +65,9 @@ type scoredDoc struct {
 }
 
 // byScore finds matches from..from+size of q by score, over every shard,
-// counting facets as it goes when counting is set, and snippets them when
-// acronyms is not nil.
-func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuery, acronyms []string, text string, from, size int) (*Result, error) {
+// counting facets as it goes when counting is set, and loads the page's
+// items with load (byKeys, or highlighted for snippets too).
+func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuery, load func(context.Context, []string) ([]Hit, error), text string, from, size int) (*Result, error) {
 	start := time.Now()
 	n := from + size
 	parts := ix.idx.parts
@@ -109,10 +109,6 @@ func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuer
 	scores := make([]float64, len(all))
 	for i, d := range all {
 		keys[i], scores[i] = d.key, d.score
-	}
-	load := ix.byKeys
-	if acronyms != nil {
-		load = func(ctx context.Context, keys []string) ([]Hit, error) { return ix.highlighted(ctx, q, acronyms, keys) }
 	}
 	var err error
 	if out.Hits, err = scoredHits(ctx, keys, scores, load); err != nil {

@@ -85,11 +85,22 @@ func (t *termScorer) ofPosting(p segment.Posting) float64 {
 	}
 	x := t.saturation[length]
 	if x == 0 {
-		norm := p.Norm()
-		x = search.BM25_k1 * (1 - search.BM25_b + search.BM25_b*(1/(norm*norm))/t.avgDocLength)
+		x = t.lengthPart(p.Norm())
 		t.saturation[length] = x
 	}
-	freq := p.Frequency()
+	return t.bm25(p.Frequency(), x)
+}
+
+// lengthPart is BM25's k1·(1−b+b·length/avg) for a field of norm
+// 1/√length, as Bleve's TermQueryScorer computes it.
+func (t *termScorer) lengthPart(norm float64) float64 {
+	length := 1 / (norm * norm)
+	return search.BM25_k1 * (1 - search.BM25_b + search.BM25_b*length/t.avgDocLength)
+}
+
+// bm25 is the term's BM25 score, weighted, for freq occurrences in a
+// field whose length part is x.
+func (t *termScorer) bm25(freq uint64, x float64) float64 {
 	var tf float64
 	if freq < scorer.MaxSqrtCache {
 		tf = scorer.SqrtCache[freq]
@@ -200,14 +211,10 @@ func idf(docTotal, docTerm uint64, avg float64) float64 {
 // of is the term's score in a document where it occurs freq times in a
 // field of norm 1/sqrt(length).
 func (t *termScorer) of(freq uint64, norm float64) float64 {
-	tf := math.Sqrt(float64(freq))
-	var s float64
 	if t.avgDocLength > 0 {
-		length := 1 / (norm * norm)
-		s = t.idf * (tf * search.BM25_k1) / (tf + search.BM25_k1*(1-search.BM25_b+search.BM25_b*length/t.avgDocLength))
-	} else {
-		s = tf * norm * t.idf
+		return t.bm25(freq, t.lengthPart(norm))
 	}
+	s := math.Sqrt(float64(freq)) * norm * t.idf
 	if t.weight != 1 {
 		s *= t.weight
 	}

@@ -154,11 +154,14 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 	case sortBy != nil:
 		out, err = ix.byDate(ctx, q, req, node == nil, page, per)
 	default:
-		var acronyms []string // nil: no snippets
+		load := ix.byKeys
 		if req.Highlight {
-			acronyms = append([]string{}, ix.acronymsIn(node)...)
+			acronyms := ix.acronymsIn(node)
+			load = func(ctx context.Context, keys []string) ([]Hit, error) {
+				return ix.highlighted(ctx, text, acronyms, keys)
+			}
 		}
-		out, err = ix.byScore(ctx, text, counting, acronyms, req.Query, (page-1)*per, per)
+		out, err = ix.byScore(ctx, text, counting, load, req.Query, (page-1)*per, per)
 		highlighted = req.Highlight
 	}
 	if err != nil {
