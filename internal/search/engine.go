@@ -3,8 +3,8 @@ package search
 import (
 	"container/heap"
 	"context"
-	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -50,13 +50,17 @@ type node interface {
 	setNorm(float64)
 	count() uint64 // Bleve's Count: a conjunction steps the rarest first
 	close()
+	// at and locate serve a page's snippets (page.go).
+	at(doc uint64) (bool, error)
+	locate(add locating)
 }
 
 // ranked is one shard's part of a ranked search.
 type ranked struct {
 	best  []scoredDoc // by score, then document number
 	total uint64
-	keys  []string // best's keys
+	r     index.IndexReader // the snapshot ranked, open until the page is read
+	b     *planner
 }
 
 type scoredDoc struct {
@@ -65,13 +69,20 @@ type scoredDoc struct {
 }
 
 // byScore finds matches from..from+size of q by score, over every shard,
-// counting facets as it goes when counting is set, and loads the page's
-// items with load (byKeys, or highlighted for snippets too).
-func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuery, load func(context.Context, []string) ([]Hit, error), text string, from, size int) (*Result, error) {
+// counting facets as it goes when counting is set, and reads the page's
+// items from the snapshots ranked, with snippets when snip is set.
+func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuery, snip *snippets, text string, from, size int) (*Result, error) {
 	start := time.Now()
 	n := from + size
 	parts := ix.idx.parts
 	results := make([]*ranked, len(parts))
+	defer func() {
+		for _, r := range results {
+			if r != nil {
+				r.r.Close()
+			}
+		}
+	}()
 	g, gctx := errgroup.WithContext(ctx)
 	for i, p := range parts {
 		g.Go(func() (err error) {
@@ -84,14 +95,14 @@ func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuer
 	}
 	type fromShard struct {
 		scoredDoc
-		key string
+		shard int
 	}
 	out := &Result{Query: text}
 	var all []fromShard
-	for _, r := range results {
+	for i, r := range results {
 		out.Total += r.total
-		for i, d := range r.best {
-			all = append(all, fromShard{d, r.keys[i]})
+		for _, d := range r.best {
+			all = append(all, fromShard{d, i})
 		}
 	}
 	// By score, then document number, then shard (the sort is stable), as
@@ -105,14 +116,29 @@ func (ix *Index) byScore(ctx context.Context, q bq.Query, counting *countingQuer
 	})
 	all = all[:min(len(all), n)]
 	all = all[min(from, len(all)):]
-	keys := make([]string, len(all))
-	scores := make([]float64, len(all))
-	for i, d := range all {
-		keys[i], scores[i] = d.key, d.score
+	docs := make([][]uint64, len(parts)) // each shard's items on the page
+	for _, d := range all {
+		docs[d.shard] = append(docs[d.shard], d.doc)
 	}
-	var err error
-	if out.Hits, err = scoredHits(ctx, keys, scores, load); err != nil {
+	hits := make([]map[uint64]Hit, len(parts))
+	g, _ = errgroup.WithContext(ctx)
+	for i, ds := range docs {
+		if len(ds) == 0 {
+			continue
+		}
+		slices.Sort(ds)
+		g.Go(func() (err error) {
+			hits[i], err = results[i].pageOf(ctx, q, ds, snip)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	out.Hits = make([]Hit, len(all))
+	for i, d := range all {
+		out.Hits[i] = hits[d.shard][d.doc]
+		out.Hits[i].Score = d.score
 	}
 	out.Took = time.Since(start)
 	return out, nil
@@ -128,7 +154,12 @@ func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *colu
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	kept := false
+	defer func() {
+		if !kept {
+			r.Close()
+		}
+	}()
 	snap, isSnap := r.(*scorch.IndexSnapshot)
 	if !isSnap || snap == nil {
 		return nil, errNoColumns
@@ -140,13 +171,7 @@ func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *colu
 	if err != nil {
 		return nil, err
 	}
-	// The scoring model, as Bleve's own search tells its searchers.
-	model := index.DefaultScoringModel
-	if im, ok := p.Mapping().(*mapping.IndexMappingImpl); ok && im.ScoringModel == index.BM25Scoring {
-		model = index.BM25Scoring
-	}
-	ctx = context.WithValue(ctx, search.GetScoringModelCallbackKey, search.GetScoringModelCallbackFn(func() string { return model }))
-	b := &planner{ctx: ctx, snap: snap, m: p.Mapping()}
+	b := &planner{ctx: withScoringModel(ctx, p.Mapping()), snap: snap, m: p.Mapping()}
 	root, err := b.node(q)
 	if err != nil {
 		return nil, err
@@ -161,7 +186,7 @@ func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *colu
 	}
 
 	var (
-		res      = &ranked{}
+		res      = &ranked{r: r, b: b}
 		h        = &docHeap{}
 		counts   []uint32
 		quarters map[[2]uint32]int
@@ -182,18 +207,21 @@ func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *colu
 	for i := len(res.best) - 1; i >= 0; i-- {
 		res.best[i] = heap.Pop(h).(scoredDoc)
 	}
-	buf := make([]byte, 8)
-	for _, d := range res.best {
-		key, err := r.ExternalID(index.NewIndexInternalID(buf, d.doc))
-		if err != nil {
-			return nil, fmt.Errorf("search: reading a matching item's key: %w", err)
-		}
-		res.keys = append(res.keys, key)
-	}
 	if counting != nil {
 		counting.add(v, counts, quarters)
 	}
+	kept = true
 	return res, nil
+}
+
+// withScoringModel tells searchers the index's scoring model, as Bleve's
+// own search does.
+func withScoringModel(ctx context.Context, m mapping.IndexMapping) context.Context {
+	model := index.DefaultScoringModel
+	if im, ok := m.(*mapping.IndexMappingImpl); ok && im.ScoringModel == index.BM25Scoring {
+		model = index.BM25Scoring
+	}
+	return context.WithValue(ctx, search.GetScoringModelCallbackKey, search.GetScoringModelCallbackFn(func() string { return model }))
 }
 
 // rankAll keeps root's best n matches in h, scoring and counting every
@@ -253,6 +281,10 @@ type planner struct {
 	ctx  context.Context
 	snap *scorch.IndexSnapshot
 	m    mapping.IndexMapping
+	// For a page's snippets (page.go): the nodes read term locations, and
+	// only the segments marked in only.
+	locs bool
+	only []bool
 }
 
 func (b *planner) node(q bq.Query) (node, error) {
@@ -276,11 +308,15 @@ func (b *planner) node(q bq.Query) (node, error) {
 		if boost == 0 {
 			boost = 1
 		}
-		if q.gram != "" {
+		if q.gram != "" && !b.locs { // the gram field has no locations
 			return b.term(fBodyGrams, q.gram, boost)
 		}
-		if m := newPhraseMatcher(q.field, q.terms); len(m.uniq) == 1 && len(m.slots) == 1 {
+		m := newPhraseMatcher(q.field, q.terms)
+		if len(m.uniq) == 1 && len(m.slots) == 1 {
 			return b.term(q.field, m.uniq[0], boost)
+		}
+		if b.locs {
+			return b.phrase(m)
 		}
 	}
 	return b.wrap(q)
@@ -356,7 +392,7 @@ func (b *planner) boolean(q *bq.BooleanQuery) (node, error) {
 
 // wrap is Bleve's own searcher for q.
 func (b *planner) wrap(q bq.Query) (node, error) {
-	s, err := q.Searcher(b.ctx, b.snap, b.m, search.SearcherOptions{})
+	s, err := q.Searcher(b.ctx, b.snap, b.m, search.SearcherOptions{IncludeTermVectors: b.locs})
 	if err != nil {
 		return nil, err
 	}
@@ -371,10 +407,15 @@ func (b *planner) term(field, term string, boost float64) (node, error) {
 	if field == "" {
 		field = b.m.DefaultSearchField()
 	}
-	t := &termNode{field: field, term: term, doc: unstarted}
+	t := &termNode{field: field, term: term, doc: unstarted, locs: b.locs && snippetField(field)}
 	var offset uint64
-	for _, ss := range b.snap.Segments() {
+	for i, ss := range b.snap.Segments() {
 		seg := ss.Segment()
+		if b.only != nil && !b.only[i] {
+			offset += seg.Count()
+			t.segs = append(t.segs, termSeg{end: offset})
+			continue
+		}
 		dict, err := seg.Dictionary(field)
 		if err != nil {
 			return nil, err
@@ -386,6 +427,9 @@ func (b *planner) term(field, term string, boost float64) (node, error) {
 		t.n += pl.Count()
 		offset += seg.Count() // scorch numbers deleted documents too
 		t.segs = append(t.segs, termSeg{end: offset, list: pl, seg: seg, deleted: ss.Deleted()})
+	}
+	if b.locs {
+		return t, nil // not scored
 	}
 	docTotal, avg, err := scoreStats(b.ctx, b.snap, field)
 	if err != nil {
@@ -405,6 +449,7 @@ type termNode struct {
 	it          segment.PostingsIterator
 	doc         uint64          // current match
 	p           segment.Posting // its posting (the iterator's, until it moves)
+	locs        bool            // the postings are read with their locations
 }
 
 type termSeg struct {
@@ -420,13 +465,13 @@ func (t *termNode) next(target uint64) (uint64, error) {
 	}
 	for t.seg < len(t.segs) {
 		s := t.segs[t.seg]
-		if target < s.end {
+		if target < s.end && s.list != nil {
 			var start uint64
 			if t.seg > 0 {
 				start = t.segs[t.seg-1].end
 			}
 			if t.it == nil {
-				t.it = s.list.Iterator(true, true, false, nil)
+				t.it = s.list.Iterator(true, true, t.locs, nil)
 			}
 			p, err := t.it.Advance(max(target, start) - start)
 			if err != nil {
@@ -489,8 +534,9 @@ func (c clauses) close() {
 // the share of clauses that match, as Bleve's DisjunctionQueryScorer.
 type orNode struct {
 	clauses
-	docs []uint64
-	cur  uint64
+	docs    []uint64
+	cur     uint64
+	matched []bool // by clause, at the page's current item (page.go)
 }
 
 func newOrNode(kids []node) *orNode {
@@ -639,6 +685,7 @@ type searcherNode struct {
 	doc   uint64
 	sc    float64
 	idBuf []byte
+	dm    *search.DocumentMatch // the current match, kept by at (page.go)
 }
 
 func (w *searcherNode) next(target uint64) (uint64, error) {

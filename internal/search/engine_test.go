@@ -10,7 +10,7 @@ import (
 // TestRanking checks searches ranked by score (engine.go, blockmax.go)
 // against Bleve's own search, on an index with several segments and deleted documents:
 // words common and rare, deep pages and small ones, disjunctions, phrases,
-// negations and filters; pages with snippets too (restrict.go).
+// negations and filters; pages with snippets too (page.go).
 func TestRanking(t *testing.T) {
 	ix := churnedIndex(t)
 	first, err := ix.Search(context.Background(), search.Request{Query: "council"})

@@ -9,8 +9,10 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 )
 
-// Snippets come from a second search for the page's items alone, with term
-// locations (highlighted). Its phrase matchers are conjunctions filtered
+// Snippets of a page sorted by date come from a second search for the
+// page's items alone, with term locations (highlight); a ranked page
+// locates its items' terms itself (page.go), and its Bleve searchers
+// (prefixes, wide disjunctions) step only the page's items too. Its phrase matchers are conjunctions filtered
 // by positions, and a filter asked for an item goes on to the next item
 // that matches: for a phrase in a fifth of the archive, that walk was a
 // fifth of a search page. The search tells the phrase queries which items
@@ -31,6 +33,12 @@ type onlyKeys struct {
 // withOnlyKeys marks a search as wanting only the items with these keys.
 func withOnlyKeys(ctx context.Context, keys []string) context.Context {
 	return context.WithValue(ctx, onlyKeysKey{}, &onlyKeys{keys: keys, byReader: map[index.IndexReader][]uint64{}})
+}
+
+// withOnlyDocs marks a search on r as wanting only these documents (in
+// order).
+func withOnlyDocs(ctx context.Context, r index.IndexReader, docs []uint64) context.Context {
+	return context.WithValue(ctx, onlyKeysKey{}, &onlyKeys{byReader: map[index.IndexReader][]uint64{r: docs}})
 }
 
 // onlyDocs returns the documents of r the search wants, in order, or

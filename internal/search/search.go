@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -154,14 +153,11 @@ func (ix *Index) search(ctx context.Context, req Request) (*Result, error) {
 	case sortBy != nil:
 		out, err = ix.byDate(ctx, q, req, node == nil, page, per)
 	default:
-		load := ix.byKeys
+		var snip *snippets
 		if req.Highlight {
-			acronyms := ix.acronymsIn(node)
-			load = func(ctx context.Context, keys []string) ([]Hit, error) {
-				return ix.highlighted(ctx, text, acronyms, keys)
-			}
+			snip = &snippets{acronyms: ix.acronymsIn(node)}
 		}
-		out, err = ix.byScore(ctx, text, counting, load, req.Query, (page-1)*per, per)
+		out, err = ix.byScore(ctx, text, counting, snip, req.Query, (page-1)*per, per)
 		highlighted = req.Highlight
 	}
 	if err != nil {
@@ -562,35 +558,44 @@ func (ix *Index) highlight(ctx context.Context, q bq.Query, acronyms []string, h
 	at := byID(res)
 	for i := range hits {
 		if dm := at[hits[i].Key]; dm != nil {
-			hits[i].SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acronyms, 260)
+			hits[i].SnippetHTML = snippet(str(dm.Fields[fBody]), locationSpans(dm.Locations), acronyms, snippetWidth)
 		}
 	}
 	return nil
 }
 
-// highlighted loads the hits for keys, in that order, with snippets: one
-// search for both, where byKeys and highlight would make two and read
-// each item twice.
-func (ix *Index) highlighted(ctx context.Context, q bq.Query, acronyms []string, keys []string) ([]Hit, error) {
-	if len(keys) == 0 {
-		return nil, nil
+// snippetWidth is a snippet's length in bytes, before widening to words.
+const snippetWidth = 260
+
+// maxSnippetSpans bounds the match locations a snippet looks at.
+const maxSnippetSpans = 256
+
+// textSpan is the byte range of a match in a text.
+type textSpan struct{ start, end int }
+
+// locationSpans are the spans of a Bleve match's locations that a
+// snippet marks (snippetField), at most maxSnippetSpans.
+func locationSpans(locs bsearch.FieldTermLocationMap) []textSpan {
+	var spans []textSpan
+	for _, field := range []string{fBody, fBodyExact, fBodyPairs} {
+		for _, ls := range locs[field] {
+			for _, l := range ls {
+				if len(spans) == maxSnippetSpans {
+					return spans
+				}
+				spans = append(spans, textSpan{int(l.Start), int(l.End)})
+			}
+		}
 	}
-	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(keys), q), len(keys), 0, false)
-	sr.Fields = append(slices.Clone(storedFields), fBody)
-	sr.IncludeLocations = true
-	return ix.hitsOf(withOnlyKeys(ctx, keys), sr, keys, func(dm *bsearch.DocumentMatch) Hit {
-		h := hitFrom(dm)
-		h.SnippetHTML = snippet(str(dm.Fields[fBody]), dm.Locations, acronyms, 260)
-		return h
-	})
+	return spans
 }
 
-// snippet cuts the passage of text around the densest cluster of matches,
-// widened to sentence boundaries, escaped, with each run of adjacent
-// matched words (a phrase) marked once. Work is bounded: at most 256
-// match locations are looked at.
-func snippet(text string, locs bsearch.FieldTermLocationMap, acronyms []string, width int) string {
-	type span struct{ start, end int }
+// snippet cuts the passage of text around the densest cluster of matches
+// (the spans, and the acronyms found in the text), widened to sentence
+// boundaries, escaped, with each run of adjacent matched words (a phrase)
+// marked once.
+func snippet(text string, located []textSpan, acronyms []string, width int) string {
+	type span = textSpan
 	var spans []span
 	// Acronyms match a keyword field, which has no locations: find them
 	// in the text, whole words, case kept.
@@ -607,16 +612,9 @@ func snippet(text string, locs bsearch.FieldTermLocationMap, acronyms []string, 
 			from = end
 		}
 	}
-	for _, field := range []string{fBody, fBodyExact, fBodyPairs} {
-		for _, ls := range locs[field] {
-			for _, l := range ls {
-				if int(l.End) <= len(text) && l.Start < l.End {
-					spans = append(spans, span{int(l.Start), int(l.End)})
-				}
-				if len(spans) >= 256 {
-					break
-				}
-			}
+	for _, l := range located {
+		if l.end <= len(text) && l.start < l.end {
+			spans = append(spans, l)
 		}
 	}
 	if text == "" {

@@ -496,22 +496,7 @@ func TestStopWordsOnly(t *testing.T) {
 func TestPhraseAgreesWithBleve(t *testing.T) {
 	ctx := context.Background()
 	st, ix := sampleIndex(t)
-	var phrases [][]string
-	n := 0
-	err := st.ForEachItem(ctx, func(v store.ItemView) error {
-		words := strings.FieldsFunc(strings.ToLower(v.Text), func(r rune) bool {
-			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-		})
-		for i := 0; i+7 <= len(words); i += 37 {
-			n++
-			phrases = append(phrases, words[i:i+2+n%6])
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	phrases = append(phrases,
+	phrases := append(textPhrases(t, st),
 		[]string{"it", "was", "noted", "that"},
 		[]string{"the", "council", "the"},
 		[]string{"of", "the", "report", "of", "the"},
@@ -528,6 +513,58 @@ func TestPhraseAgreesWithBleve(t *testing.T) {
 	if len(phrases) < 100 || found < len(phrases)*3/4 {
 		t.Errorf("only %d of %d phrases found anything: the test is not testing", found, len(phrases))
 	}
+}
+
+// textPhrases are runs of two to seven words from the minutes' texts.
+func textPhrases(t *testing.T, st *store.Store) [][]string {
+	t.Helper()
+	var phrases [][]string
+	n := 0
+	err := st.ForEachItem(context.Background(), func(v store.ItemView) error {
+		words := strings.FieldsFunc(strings.ToLower(v.Text), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		})
+		for i := 0; i+7 <= len(words); i += 37 {
+			n++
+			phrases = append(phrases, words[i:i+2+n%6])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return phrases
+}
+
+// Snippets of real minutes, where a phrase's words also stand apart from
+// it and several phrases and words share an item, mark what Bleve's own
+// search locates: only whole phrases, and only the clauses an item
+// matched.
+func TestSnippetsAgreeWithBleve(t *testing.T) {
+	st, ix := sampleIndex(t)
+	phrases := textPhrases(t, st)
+	var reqs []search.Request
+	for i, p := range phrases[:min(len(phrases), 60)] {
+		q := `"` + strings.Join(p, " ") + `"`
+		switch i % 4 {
+		case 1:
+			if slices.ContainsFunc(p, func(w string) bool { return len(w) > 5 }) {
+				q = strings.Join(p, " ") // the words, anywhere
+			}
+		case 2:
+			q += " OR " + slices.MaxFunc(p, func(a, b string) int { return len(a) - len(b) }) // or its longest word alone
+		case 3:
+			q += ` -"zzz unknown"`
+		}
+		reqs = append(reqs, search.Request{Query: q, Highlight: true}, search.Request{Query: q, Highlight: true, PerPage: 3, Page: 2})
+	}
+	// Acronyms and their long forms; a prefix and a disjunction of over
+	// ten words, which are Bleve's own searchers.
+	for _, q := range []string{"SEND OR EHCP", "elective home education", "educat*", "school OR pupils OR children OR parents OR teachers OR families OR carers OR support OR services OR plans OR report",
+		`"social care" OR (budget -school)`} {
+		reqs = append(reqs, search.Request{Query: q, Highlight: true})
+	}
+	searchesAgreeWithBleve(t, ix, reqs)
 }
 
 // countsAgree checks that ours and Bleve's counts agree for every phrase,
