@@ -144,7 +144,7 @@ type bitmapList interface{ OrInto(*roaring.Bitmap) }
 // skipped only when no document in it can score above the worst kept
 // hit, and a later document never displaces an equal earlier one, so the
 // hits are those rankAll would keep.
-func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally func(uint64), cache *impactCache) (uint64, error) {
+func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shardTally, cache *impactCache) (uint64, error) {
 	var (
 		terms      = make([]*termNode, len(o.kids)) // nil: a Bleve searcher
 		imps       = make([]*impacts, len(o.kids))
@@ -282,7 +282,7 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally func(
 			buf := make([]uint32, 1024)
 			for got := it.NextMany(buf); got > 0; got = it.NextMany(buf) {
 				for _, d := range buf[:got] {
-					tally(segStart + uint64(d))
+					tally.local(si, uint64(d))
 				}
 			}
 		}

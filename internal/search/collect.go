@@ -48,59 +48,89 @@ func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m ma
 	if err != nil {
 		return nil, err
 	}
-	counts, quarters, tally := cq.tally(v)
+	t := cq.tally(v)
 	fs := searcher.NewFilteringSearcher(ctx, s, func(_ *search.SearchContext, d *search.DocumentMatch) bool {
-		tally(d.IndexInternalID.Value())
+		t.doc(d.IndexInternalID.Value())
 		return true
 	})
 	// The index closes each shard's searcher once its hits are collected,
 	// before the search returns: the counts are complete by then.
-	return &onClose{Searcher: fs, done: func() { cq.add(v, counts, quarters) }}, nil
+	return &onClose{Searcher: fs, done: t.add}, nil
 }
 
-// tally returns the counts of one shard's matches and the function that
-// counts a match into them; add then adds them to the search's counts.
-func (cq *countingQuery) tally(v *colView) (counts []uint32, quarters map[[2]uint32]int, count func(doc uint64)) {
-	counts = make([]uint32, v.nterms)
-	quarters = map[[2]uint32]int{} // quarter, council term → matches
-	var isCouncil []bool
+// shardTally counts one shard's matches; add then adds them to the
+// search's counts.
+type shardTally struct {
+	cq        *countingQuery
+	v         *colView
+	byCombo   [][]uint32        // by segment, then combination; nil until a match there
+	quarters  map[[2]uint32]int // quarter, council value → matches
+	isCouncil []bool            // by value
+}
+
+func (cq *countingQuery) tally(v *colView) *shardTally {
+	t := &shardTally{cq: cq, v: v, byCombo: make([][]uint32, len(v.cols)), quarters: map[[2]uint32]int{}}
 	if cq.quarters {
-		isCouncil = make([]bool, v.nterms)
-		for t := range isCouncil {
-			isCouncil[t] = strings.HasPrefix(v.names[t], "council"+groupSep)
+		t.isCouncil = make([]bool, v.nterms)
+		for i := range t.isCouncil {
+			t.isCouncil[i] = strings.HasPrefix(v.names[i], "council"+groupSep)
 		}
 	}
-	return counts, quarters, func(doc uint64) {
-		col, d := v.locateDoc(doc)
-		vals := col.vals[col.start[d]:col.start[d+1]]
-		if cq.facets {
-			for _, t := range vals {
-				counts[t]++
-			}
+	return t
+}
+
+// doc counts a match by its shard document number.
+func (t *shardTally) doc(doc uint64) {
+	seg, d := t.v.segmentOf(doc)
+	t.local(seg, d)
+}
+
+// local counts a match by its segment and local number.
+func (t *shardTally) local(seg int, d uint64) {
+	col := t.v.cols[seg]
+	if t.cq.facets {
+		cc := t.byCombo[seg]
+		if cc == nil {
+			cc = make([]uint32, col.combos())
+			t.byCombo[seg] = cc
 		}
-		if cq.quarters {
-			if date := col.date[d]; date != noDate {
-				y, m, _ := time.Unix(0, date).UTC().Date()
-				for _, t := range vals {
-					if isCouncil[t] {
-						quarters[[2]uint32{uint32(y*4 + (int(m)-1)/3), t}]++
-					}
+		cc[col.combo[d]]++
+	}
+	if t.cq.quarters {
+		if date := col.date[d]; date != noDate {
+			y, m, _ := time.Unix(0, date).UTC().Date()
+			for _, v := range col.values(col.combo[d]) {
+				if t.isCouncil[v] {
+					t.quarters[[2]uint32{uint32(y*4 + (int(m)-1)/3), v}]++
 				}
 			}
 		}
 	}
 }
 
-func (cq *countingQuery) add(v *colView, counts []uint32, quarters map[[2]uint32]int) {
-	cq.mu.Lock()
-	defer cq.mu.Unlock()
-	for t, n := range counts {
-		if n > 0 {
-			cq.counts[v.names[t]] += int(n)
+// add adds the shard's counts to the search's.
+func (t *shardTally) add() {
+	counts := make([]uint32, t.v.nterms)
+	for seg, cc := range t.byCombo {
+		col := t.v.cols[seg]
+		for k, n := range cc {
+			if n > 0 {
+				for _, v := range col.values(uint32(k)) {
+					counts[v] += n
+				}
+			}
 		}
 	}
-	for k, n := range quarters {
-		cq.byQuarter[quarterKey{int(k[0]), v.names[k[1]]}] += n
+	cq := t.cq
+	cq.mu.Lock()
+	defer cq.mu.Unlock()
+	for v, n := range counts {
+		if n > 0 {
+			cq.counts[t.v.names[v]] += int(n)
+		}
+	}
+	for k, n := range t.quarters {
+		cq.byQuarter[quarterKey{int(k[0]), t.v.names[k[1]]}] += n
 	}
 }
 

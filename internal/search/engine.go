@@ -186,14 +186,12 @@ func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *colu
 	}
 
 	var (
-		res      = &ranked{r: r, b: b}
-		h        = &docHeap{}
-		counts   []uint32
-		quarters map[[2]uint32]int
-		tally    func(uint64)
+		res   = &ranked{r: r, b: b}
+		h     = &docHeap{}
+		tally *shardTally
 	)
 	if counting != nil {
-		counts, quarters, tally = counting.tally(v)
+		tally = counting.tally(v)
 	}
 	if o, ok := root.(*orNode); ok && blockMaxable(o) {
 		res.total, err = rankByBlocks(ctx, o, n, h, tally, impacts)
@@ -207,8 +205,8 @@ func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *colu
 	for i := len(res.best) - 1; i >= 0; i-- {
 		res.best[i] = heap.Pop(h).(scoredDoc)
 	}
-	if counting != nil {
-		counting.add(v, counts, quarters)
+	if tally != nil {
+		tally.add()
 	}
 	kept = true
 	return res, nil
@@ -226,7 +224,7 @@ func withScoringModel(ctx context.Context, m mapping.IndexMapping) context.Conte
 
 // rankAll keeps root's best n matches in h, scoring and counting every
 // match, and returns how many matched.
-func rankAll(ctx context.Context, root node, n int, h *docHeap, tally func(uint64)) (total uint64, err error) {
+func rankAll(ctx context.Context, root node, n int, h *docHeap, tally *shardTally) (total uint64, err error) {
 	for d := uint64(0); ; d++ {
 		if d, err = root.next(d); err != nil {
 			return 0, err
@@ -239,7 +237,7 @@ func rankAll(ctx context.Context, root node, n int, h *docHeap, tally func(uint6
 			return 0, ctx.Err()
 		}
 		if tally != nil {
-			tally(d)
+			tally.doc(d)
 		}
 		h.keep(n, scoredDoc{root.score(), d})
 	}
