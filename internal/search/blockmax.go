@@ -277,16 +277,22 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 			}
 		}
 		total += matched.GetCardinality()
-		if tally != nil {
-			it := matched.ManyIterator()
-			buf := make([]uint32, 1024)
-			for got := it.NextMany(buf); got > 0; got = it.NextMany(buf) {
-				for _, d := range buf[:got] {
-					tally.local(si, uint64(d))
-				}
-			}
-		}
+		tallyMatches(tally, si, matched)
 		segStart = segEnd
 	}
 	return total, nil
+}
+
+// tallyMatches counts a segment's matches, local numbers in a bitmap.
+func tallyMatches(tally *shardTally, si int, matched *roaring.Bitmap) {
+	if tally == nil {
+		return
+	}
+	it := matched.ManyIterator()
+	buf := make([]uint32, 1024)
+	for got := it.NextMany(buf); got > 0; got = it.NextMany(buf) {
+		for _, d := range buf[:got] {
+			tally.local(si, uint64(d))
+		}
+	}
 }

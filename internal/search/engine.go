@@ -385,6 +385,10 @@ func (b *planner) boolean(q *bq.BooleanQuery) (node, error) {
 		not.close()
 		return b.wrap(q)
 	}
+	if out, ok := docSetOf(not); ok {
+		not.close()
+		return &notNode{must: must, out: out, cur: unstarted}, nil
+	}
 	return newNotNode(must, not), nil
 }
 
@@ -633,6 +637,7 @@ func (a *andNode) score() float64 {
 // not does not match, scored as must.
 type notNode struct {
 	must, not node
+	out       *docSet // instead of not, the documents it matches (exclude.go)
 	cur       uint64
 }
 
@@ -648,13 +653,20 @@ func (b *notNode) next(target uint64) (uint64, error) {
 			b.cur = noDoc
 			return noDoc, err
 		}
-		x, err := b.not.next(d)
-		if err != nil {
-			return 0, err
-		}
-		if x != d {
-			b.cur = d
-			return d, nil
+		if b.out != nil {
+			if !b.out.has(d) {
+				b.cur = d
+				return d, nil
+			}
+		} else {
+			x, err := b.not.next(d)
+			if err != nil {
+				return 0, err
+			}
+			if x != d {
+				b.cur = d
+				return d, nil
+			}
 		}
 		target = d + 1
 	}
@@ -664,7 +676,12 @@ func (b *notNode) score() float64     { return b.must.score() }
 func (b *notNode) weight() float64    { return b.must.weight() }
 func (b *notNode) setNorm(qn float64) { b.must.setNorm(qn) }
 func (b *notNode) count() uint64      { return b.must.count() }
-func (b *notNode) close()             { b.must.close(); b.not.close() }
+func (b *notNode) close() {
+	b.must.close()
+	if b.not != nil {
+		b.not.close()
+	}
+}
 
 // noneNode matches nothing.
 type noneNode struct{}

@@ -7,7 +7,8 @@ import (
 	"github.com/minutebook/minutebook/internal/search"
 )
 
-// TestRanking checks searches ranked by score (engine.go, blockmax.go)
+// TestRanking checks searches ranked by score (engine.go, blockmax.go,
+// exclude.go)
 // against Bleve's own search, on an index with several segments and deleted documents:
 // words common and rare, deep pages and small ones, disjunctions, phrases,
 // negations and filters; pages with snippets too (page.go).
@@ -21,7 +22,8 @@ func TestRanking(t *testing.T) {
 	var reqs []search.Request
 	for _, q := range []string{"council", "budget", "children", "apprenticeships", "housing OR transport",
 		"budget OR housing OR zzzunknown", `"the council"`, `"the council" OR budget`, `title:report`,
-		"school transport", "recruitment retention -agency", "(SEND OR EHCP) -budget", "elective home education", `"special educational needs"`, `"it was noted that" budget`, "zzzunknown"} {
+		"school transport", "recruitment retention -agency", "(SEND OR EHCP) -budget", "elective home education", `"special educational needs"`, `"it was noted that" budget`, "zzzunknown",
+		"(housing OR transport) children -budget", "council budget -(school OR agency)", "title:report budget"} {
 		for _, page := range []struct{ page, per int }{{1, 1}, {1, 5}, {1, 20}, {4, 20}, {2, 100}} {
 			reqs = append(reqs, search.Request{Query: q, Page: page.page, PerPage: page.per})
 		}

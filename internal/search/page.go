@@ -183,6 +183,9 @@ func (b *notNode) at(doc uint64) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
+	if b.out != nil {
+		return !b.out.has(doc), nil
+	}
 	excluded, err := b.not.at(doc)
 	return !excluded, err
 }
