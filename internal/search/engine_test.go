@@ -28,6 +28,7 @@ func TestRanking(t *testing.T) {
 			reqs = append(reqs, search.Request{Query: q, Page: page.page, PerPage: page.per})
 		}
 		reqs = append(reqs, search.Request{Query: q, Facets: true, Quarters: true, Highlight: true},
+			search.Request{Query: q, Facets: true, Highlight: true}, // the search page's shape
 			search.Request{Query: q, Councils: []string{council}, From: "2017-01-01", Facets: true},
 			search.Request{Query: q, Sort: "newest", Highlight: true})
 	}
