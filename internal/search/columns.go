@@ -198,17 +198,6 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 	return col, nil
 }
 
-// locate finds the segment and local number of an internal document ID.
-func (v *colView) locate(id index.IndexInternalID) (*segColumn, uint64) {
-	return v.locateDoc(id.Value())
-}
-
-// locateDoc finds the segment and local number of a document number.
-func (v *colView) locateDoc(doc uint64) (*segColumn, uint64) {
-	i, d := v.segmentOf(doc)
-	return v.cols[i], d
-}
-
 // segmentOf finds the segment (its index) and local number of a document
 // number.
 func (v *colView) segmentOf(doc uint64) (int, uint64) {
@@ -228,6 +217,6 @@ func (c *segColumn) combos() int { return len(c.cstart) - 1 }
 
 // date is a document's date in Unix nanoseconds, or noDate.
 func (v *colView) date(id index.IndexInternalID) int64 {
-	col, d := v.locate(id)
-	return col.date[d]
+	i, d := v.segmentOf(id.Value())
+	return v.cols[i].date[d]
 }

@@ -61,6 +61,7 @@ type ranked struct {
 	total uint64
 	r     index.IndexReader // the snapshot ranked, open until the page is read
 	b     *planner
+	v     *colView // its columns: which segment holds a document
 }
 
 type scoredDoc struct {
@@ -186,7 +187,7 @@ func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *colu
 	}
 
 	var (
-		res   = &ranked{r: r, b: b}
+		res   = &ranked{r: r, b: b, v: v}
 		h     = &docHeap{}
 		tally *shardTally
 	)

@@ -34,17 +34,6 @@ var errLocateOnly = errors.New("search: a phrase node only locates")
 // from the ranking's snapshot, with snippets when snip is set.
 func (r *ranked) pageOf(ctx context.Context, q bq.Query, docs []uint64, snip *snippets) (map[uint64]Hit, error) {
 	segs := r.b.snap.Segments()
-	offsets := make([]uint64, len(segs)+1)
-	for i, ss := range segs {
-		offsets[i+1] = offsets[i] + ss.Segment().Count()
-	}
-	segOf := func(doc uint64) int {
-		i, found := slices.BinarySearch(offsets, doc)
-		if !found {
-			i--
-		}
-		return i
-	}
 	var root node
 	if snip != nil {
 		// The nodes look only at the segments holding the page's items.
@@ -52,7 +41,8 @@ func (r *ranked) pageOf(ctx context.Context, q bq.Query, docs []uint64, snip *sn
 		b.locs = true
 		b.only = make([]bool, len(segs))
 		for _, d := range docs {
-			b.only[segOf(d)] = true
+			s, _ := r.v.segmentOf(d)
+			b.only[s] = true
 		}
 		b.ctx = withOnlyDocs(withScoringModel(ctx, b.m), b.snap, docs)
 		var err error
@@ -63,8 +53,8 @@ func (r *ranked) pageOf(ctx context.Context, q bq.Query, docs []uint64, snip *sn
 	}
 	out := make(map[uint64]Hit, len(docs))
 	for _, d := range docs {
-		s := segOf(d)
-		h, body, err := storedHit(segs[s].Segment(), d-offsets[s], snip != nil)
+		s, local := r.v.segmentOf(d)
+		h, body, err := storedHit(segs[s].Segment(), local, snip != nil)
 		if err != nil {
 			return nil, fmt.Errorf("search: reading item %d: %w", d, err)
 		}

@@ -474,7 +474,7 @@ func (ix *Index) byDate(ctx context.Context, q bq.Query, req Request, browsing b
 		for i, d := range best {
 			keys[i], scores[i] = d.key, d.score
 		}
-		if out.Hits, err = scoredHits(ctx, keys, scores, ix.byKeys); err != nil {
+		if out.Hits, err = ix.scoredHits(ctx, keys, scores); err != nil {
 			return nil, err
 		}
 	}
@@ -482,20 +482,14 @@ func (ix *Index) byDate(ctx context.Context, q bq.Query, req Request, browsing b
 	return out, nil
 }
 
-// byKeys loads the hits for keys, in that order.
+// byKeys loads the hits for keys, in that order; a key it does not find
+// (an item deleted meanwhile) is left out.
 func (ix *Index) byKeys(ctx context.Context, keys []string) ([]Hit, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
 	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(keys), len(keys), 0, false)
 	sr.Fields = storedFields
-	return ix.hitsOf(ctx, sr, keys, hitFrom)
-}
-
-// hitsOf runs sr and makes a hit of each of its matches with hit, in the
-// order of keys; a key it does not find (an item deleted meanwhile) is
-// left out.
-func (ix *Index) hitsOf(ctx context.Context, sr *bleve.SearchRequest, keys []string, hit func(*bsearch.DocumentMatch) Hit) ([]Hit, error) {
 	res, err := ix.idx.search(ctx, sr)
 	if err != nil {
 		return nil, err
@@ -504,20 +498,19 @@ func (ix *Index) hitsOf(ctx context.Context, sr *bleve.SearchRequest, keys []str
 	var hits []Hit
 	for _, k := range keys {
 		if dm := at[k]; dm != nil {
-			hits = append(hits, hit(dm))
+			hits = append(hits, hitFrom(dm))
 		}
 	}
 	return hits, nil
 }
 
-// scoredHits loads the hits for keys with load, in that order, each with
-// its score.
-func scoredHits(ctx context.Context, keys []string, scores []float64, load func(context.Context, []string) ([]Hit, error)) ([]Hit, error) {
+// scoredHits loads the hits for keys, in that order, each with its score.
+func (ix *Index) scoredHits(ctx context.Context, keys []string, scores []float64) ([]Hit, error) {
 	score := make(map[string]float64, len(keys))
 	for i, k := range keys {
 		score[k] = scores[i]
 	}
-	hits, err := load(ctx, keys)
+	hits, err := ix.byKeys(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
