@@ -56,7 +56,7 @@ func (ix *Index) and(children []query.Node) bq.Query {
 				all = append(all, ix.build(t))
 			}
 			c := ix.th.longForm(words)
-			must = append(must, bleve.NewDisjunctionQuery(append(ix.conceptQueries(c), bleve.NewConjunctionQuery(all...))...))
+			must = append(must, bleve.NewDisjunctionQuery(ix.concept(c), bleve.NewConjunctionQuery(all...)))
 			i += run - 1
 			continue
 		}
@@ -99,7 +99,9 @@ func (ix *Index) longFormRun(ns []query.Node) int {
 	return best
 }
 
-// conceptQueries find a concept by its acronym or any long form.
+// conceptQueries find a concept by its acronym or any long form, as
+// phrases: the concept fields hold the same matches without locations
+// (concepts.go).
 func (ix *Index) conceptQueries(c *concept) []bq.Query {
 	acr := bleve.NewTermQuery(c.acronym)
 	acr.SetField(fAcronyms)
@@ -130,7 +132,7 @@ func (ix *Index) term(t query.Term) bq.Query {
 		return bleve.NewDisjunctionQuery(prefixQuery(fTitleExact, t.Text), prefixQuery(fBodyExact, t.Text))
 	}
 	if c := ix.th.acronym(t.Text); c != nil && (isCapitals(t.Text) || !c.wordLike) {
-		return bleve.NewDisjunctionQuery(ix.conceptQueries(c)...)
+		return ix.concept(c)
 	}
 	if isCapitals(t.Text) && len(t.Text) > 1 {
 		// An acronym we have no long form for: the acronym itself, not the

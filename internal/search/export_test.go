@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -169,4 +170,39 @@ func BoundEveryList() (restore func()) {
 	old := minImpactPostings
 	minImpactPostings = 1
 	return func() { minImpactPostings = old }
+}
+
+// ConceptAgainstPhrases counts the documents that mention a thesaurus
+// concept by its concept fields, by the acronym and long forms matched as
+// phrases, and by both at once, so tests can check the fields hold the
+// phrases' matches.
+func ConceptAgainstPhrases(ctx context.Context, ix *Index, acronym string) (fields, phrases, both uint64, err error) {
+	c := ix.th.byAcronym[acronym]
+	if c == nil {
+		return 0, 0, 0, fmt.Errorf("no concept %s", acronym)
+	}
+	q := ix.concept(c)
+	if fields, phrases, err = ix.countBoth(ctx, q.ranked(), q.locate); err != nil {
+		return 0, 0, 0, err
+	}
+	both, _, err = ix.countBoth(ctx, bleve.NewConjunctionQuery(q.ranked(), q.locate), q.ranked())
+	return fields, phrases, both, err
+}
+
+// Acronyms lists the thesaurus's acronyms.
+func Acronyms(ix *Index) []string {
+	var out []string
+	for _, c := range ix.th.concepts {
+		out = append(out, c.acronym)
+	}
+	return out
+}
+
+// Mentions is what the index keeps of text's concept mentions.
+func Mentions(text string) ([]string, error) {
+	th, err := loadThesaurus(thesaurusFile)
+	if err != nil {
+		return nil, err
+	}
+	return th.mentions(text, newMapping().AnalyzerNamed(exactAnalyzer)), nil
 }

@@ -220,7 +220,7 @@ func (ix *Index) catchUp(ctx context.Context, src Source, yield bool) error {
 		found := map[string]bool{}
 		for _, v := range items {
 			found[v.Key] = true
-			if err := b.index(v.Key, document(v)); err != nil {
+			if err := b.index(v.Key, ix.document(v)); err != nil {
 				return fmt.Errorf("search.CatchUp %s: %w", v.Key, err)
 			}
 		}
@@ -266,7 +266,7 @@ func (ix *Index) Rebuild(ctx context.Context, src Source) error {
 	b := ix.idx.newBatch()
 	n := 0
 	err = src.ForEachItem(ctx, func(v store.ItemView) error {
-		if err := b.index(v.Key, document(v)); err != nil {
+		if err := b.index(v.Key, ix.document(v)); err != nil {
 			return fmt.Errorf("%s: %w", v.Key, err)
 		}
 		n++

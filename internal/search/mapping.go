@@ -17,9 +17,9 @@ import (
 	"github.com/minutebook/minutebook/internal/store"
 )
 
-// MappingVersion changes whenever the mapping or the document built for an
-// item changes; an index of another version is rebuilt from the database.
-const MappingVersion = "8"
+// mappingVersion is MappingVersion's part for the mapping and the document
+// built for an item (concepts.go).
+const mappingVersion = "9"
 
 // Field names of an item document.
 const (
@@ -33,9 +33,13 @@ const (
 	fBodyPairs = "body_pairs"
 	// Runs of three or four mostly common words, one term each, without
 	// positions (grams.go): "it was noted that" is one term's postings.
-	fBodyGrams     = "body_grams"
-	fAcronyms      = "acronyms" // capitalised words, case kept: SEND the acronym, not send the verb
-	fCouncil       = "council"  // slug
+	fBodyGrams = "body_grams"
+	fAcronyms  = "acronyms" // capitalised words, case kept: SEND the acronym, not send the verb
+	// A thesaurus concept's acronym once per mention of it, as acronym or
+	// long form, in the title or the text (concepts.go).
+	fConceptTitle  = "concept_title"
+	fConceptBody   = "concept_body"
+	fCouncil       = "council" // slug
 	fCouncilL      = "council_label"
 	fCommittee     = "committee" // "council/committee" slugs
 	fCommitteeSlug = "committee_slug"
@@ -131,6 +135,8 @@ func newMapping() mapping.IndexMapping {
 	grams.IncludeTermVectors = false
 	doc.AddFieldMappingsAt(fBodyGrams, grams)
 	doc.AddFieldMappingsAt(fAcronyms, kw(false))
+	doc.AddFieldMappingsAt(fConceptTitle, kw(false))
+	doc.AddFieldMappingsAt(fConceptBody, kw(false))
 	doc.AddFieldMappingsAt(fCouncil, kw(true))
 	doc.AddFieldMappingsAt(fCouncilL, kw(true))
 	doc.AddFieldMappingsAt(fCommittee, kw(true))
@@ -159,7 +165,7 @@ func newMapping() mapping.IndexMapping {
 var acronymWord = regexp.MustCompile(`\b([A-Z][A-Z0-9]{1,9})(?:s|'s|’s)?\b`)
 
 // document is what the index holds for one item.
-func document(v store.ItemView) map[string]interface{} {
+func (ix *Index) document(v store.ItemView) map[string]interface{} {
 	body := strings.Join(append([]string{v.AgendaText, v.Text}, v.Resolutions...), "\n\n")
 	doc := map[string]interface{}{
 		fTitle: v.Title, fTitleExact: v.Title,
@@ -188,6 +194,12 @@ func document(v store.ItemView) map[string]interface{} {
 	doc[fFacets] = facets
 	if acr := acronyms(v.Title + "\n" + body); len(acr) > 0 {
 		doc[fAcronyms] = acr
+	}
+	if m := ix.th.mentions(v.Title, ix.exact); len(m) > 0 {
+		doc[fConceptTitle] = m
+	}
+	if m := ix.th.mentions(body, ix.exact); len(m) > 0 {
+		doc[fConceptBody] = m
 	}
 	return doc
 }

@@ -21,12 +21,13 @@ type concept struct {
 
 // thesaurus maps acronyms and long forms to concepts.
 type thesaurus struct {
-	byAcronym map[string]*concept // upper-case acronym
-	concepts  []*concept
+	byAcronym   map[string]*concept   // upper-case acronym
+	byFirstWord map[string][]*concept // concepts with a long form starting with the word
+	concepts    []*concept
 }
 
 func loadThesaurus(src string) (*thesaurus, error) {
-	th := &thesaurus{byAcronym: map[string]*concept{}}
+	th := &thesaurus{byAcronym: map[string]*concept{}, byFirstWord: map[string][]*concept{}}
 	sc := bufio.NewScanner(strings.NewReader(src))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -50,6 +51,9 @@ func loadThesaurus(src string) (*thesaurus, error) {
 				return nil, fmt.Errorf("thesaurus line %d: empty phrase", n)
 			}
 			c.phrases = append(c.phrases, words)
+			if first := th.byFirstWord[words[0]]; len(first) == 0 || first[len(first)-1] != c {
+				th.byFirstWord[words[0]] = append(first, c)
+			}
 			c.phraseSet[strings.Join(words, " ")] = true
 		}
 		th.byAcronym[c.acronym] = c
