@@ -99,19 +99,6 @@ func (ix *Index) longFormRun(ns []query.Node) int {
 	return best
 }
 
-// conceptQueries find a concept by its acronym or any long form, as
-// phrases: the concept fields hold the same matches without locations
-// (concepts.go).
-func (ix *Index) conceptQueries(c *concept) []bq.Query {
-	acr := bleve.NewTermQuery(c.acronym)
-	acr.SetField(fAcronyms)
-	qs := []bq.Query{acr}
-	for _, p := range c.phrases {
-		qs = append(qs, ix.exactPhrase(p))
-	}
-	return qs
-}
-
 func (ix *Index) term(t query.Term) bq.Query {
 	switch t.Field {
 	case "council":

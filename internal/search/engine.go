@@ -302,11 +302,6 @@ func (b *planner) node(q bq.Query) (node, error) {
 		return b.composite(q.Conjuncts, func(kids []node) node { return newAndNode(kids) })
 	case *bq.BooleanQuery:
 		return b.boolean(q)
-	case *conceptQuery:
-		if b.locs {
-			return b.node(q.locate)
-		}
-		return b.node(q.ranked())
 	case *pairPhraseQuery:
 		boost := q.boost
 		if boost == 0 {

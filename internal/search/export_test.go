@@ -181,11 +181,11 @@ func ConceptAgainstPhrases(ctx context.Context, ix *Index, acronym string) (fiel
 	if c == nil {
 		return 0, 0, 0, fmt.Errorf("no concept %s", acronym)
 	}
-	q := ix.concept(c)
-	if fields, phrases, err = ix.countBoth(ctx, q.ranked(), q.locate); err != nil {
+	q, p := ix.concept(c), ix.conceptPhrases(c)
+	if fields, phrases, err = ix.countBoth(ctx, q, p); err != nil {
 		return 0, 0, 0, err
 	}
-	both, _, err = ix.countBoth(ctx, bleve.NewConjunctionQuery(q.ranked(), q.locate), q.ranked())
+	both, _, err = ix.countBoth(ctx, bleve.NewConjunctionQuery(q, p), q)
 	return fields, phrases, both, err
 }
 
@@ -198,11 +198,23 @@ func Acronyms(ix *Index) []string {
 	return out
 }
 
-// Mentions is what the index keeps of text's concept mentions.
-func Mentions(text string) ([]string, error) {
-	th, err := loadThesaurus(thesaurusFile)
-	if err != nil {
-		return nil, err
+// Mentions is the concept fields' terms for text, and each one's text.
+func Mentions(text string) (terms, spans []string) {
+	for _, t := range newMapping().AnalyzerNamed(conceptAnalyzer).Analyze([]byte(text)) {
+		terms = append(terms, string(t.Term))
+		spans = append(spans, text[t.Start:t.End])
 	}
-	return th.mentions(text, newMapping().AnalyzerNamed(exactAnalyzer)), nil
+	return terms, spans
+}
+
+// conceptPhrases finds a concept as searches did before the concept
+// fields: by the acronym or any long form as a phrase.
+func (ix *Index) conceptPhrases(c *concept) bq.Query {
+	acr := bleve.NewTermQuery(c.acronym)
+	acr.SetField(fAcronyms)
+	qs := []bq.Query{acr}
+	for _, p := range c.phrases {
+		qs = append(qs, ix.exactPhrase(p))
+	}
+	return bleve.NewDisjunctionQuery(qs...)
 }

@@ -85,11 +85,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	th, err := loadThesaurus(thesaurusFile)
-	if err != nil {
-		return nil, err
-	}
-	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: th, shards: opts.Shards, maxPre: opts.MaxPrefixTerms, cols: newColumns(), impacts: newImpactCache()}
+	ix := &Index{dir: dir, log: log, batch: opts.BatchSize, th: indexThesaurus, shards: opts.Shards, maxPre: opts.MaxPrefixTerms, cols: newColumns(), impacts: newImpactCache()}
 	switch {
 	case opts.CacheSize == 0:
 		ix.cache = newResultCache(1024)
@@ -220,7 +216,7 @@ func (ix *Index) catchUp(ctx context.Context, src Source, yield bool) error {
 		found := map[string]bool{}
 		for _, v := range items {
 			found[v.Key] = true
-			if err := b.index(v.Key, ix.document(v)); err != nil {
+			if err := b.index(v.Key, document(v)); err != nil {
 				return fmt.Errorf("search.CatchUp %s: %w", v.Key, err)
 			}
 		}
@@ -266,7 +262,7 @@ func (ix *Index) Rebuild(ctx context.Context, src Source) error {
 	b := ix.idx.newBatch()
 	n := 0
 	err = src.ForEachItem(ctx, func(v store.ItemView) error {
-		if err := b.index(v.Key, ix.document(v)); err != nil {
+		if err := b.index(v.Key, document(v)); err != nil {
 			return fmt.Errorf("%s: %w", v.Key, err)
 		}
 		n++

@@ -35,7 +35,7 @@ const (
 	// positions (grams.go): "it was noted that" is one term's postings.
 	fBodyGrams = "body_grams"
 	fAcronyms  = "acronyms" // capitalised words, case kept: SEND the acronym, not send the verb
-	// A thesaurus concept's acronym once per mention of it, as acronym or
+	// A thesaurus concept's acronym at each mention of it, as acronym or
 	// long form, in the title or the text (concepts.go).
 	fConceptTitle  = "concept_title"
 	fConceptBody   = "concept_body"
@@ -68,10 +68,11 @@ const (
 )
 
 const (
-	exactAnalyzer = "minutebook_exact"
-	pairAnalyzer  = "minutebook_pairs"
-	pairFilter    = "minutebook_pair_filter"
-	gramAnalyzer  = "minutebook_grams"
+	exactAnalyzer   = "minutebook_exact"
+	pairAnalyzer    = "minutebook_pairs"
+	pairFilter      = "minutebook_pair_filter"
+	gramAnalyzer    = "minutebook_grams"
+	conceptAnalyzer = "minutebook_concepts"
 )
 
 // newMapping builds the one mapping of the index. The default mapping is
@@ -82,6 +83,10 @@ func newMapping() mapping.IndexMapping {
 	err := im.AddCustomTokenFilter(pairFilter, map[string]interface{}{
 		"type": shingle.Name, "min": 2.0, "max": 2.0, "output_original": false, "separator": " ",
 	})
+	if err != nil {
+		panic(err)
+	}
+	err = im.AddCustomAnalyzer(conceptAnalyzer, map[string]interface{}{"type": custom.Name, "tokenizer": conceptTokenizer})
 	if err != nil {
 		panic(err)
 	}
@@ -135,8 +140,10 @@ func newMapping() mapping.IndexMapping {
 	grams.IncludeTermVectors = false
 	doc.AddFieldMappingsAt(fBodyGrams, grams)
 	doc.AddFieldMappingsAt(fAcronyms, kw(false))
-	doc.AddFieldMappingsAt(fConceptTitle, kw(false))
-	doc.AddFieldMappingsAt(fConceptBody, kw(false))
+	conceptTitle := text(conceptAnalyzer, false)
+	conceptTitle.IncludeTermVectors = false // not marked in snippets
+	doc.AddFieldMappingsAt(fConceptTitle, conceptTitle)
+	doc.AddFieldMappingsAt(fConceptBody, text(conceptAnalyzer, false))
 	doc.AddFieldMappingsAt(fCouncil, kw(true))
 	doc.AddFieldMappingsAt(fCouncilL, kw(true))
 	doc.AddFieldMappingsAt(fCommittee, kw(true))
@@ -165,7 +172,7 @@ func newMapping() mapping.IndexMapping {
 var acronymWord = regexp.MustCompile(`\b([A-Z][A-Z0-9]{1,9})(?:s|'s|’s)?\b`)
 
 // document is what the index holds for one item.
-func (ix *Index) document(v store.ItemView) map[string]interface{} {
+func document(v store.ItemView) map[string]interface{} {
 	body := strings.Join(append([]string{v.AgendaText, v.Text}, v.Resolutions...), "\n\n")
 	doc := map[string]interface{}{
 		fTitle: v.Title, fTitleExact: v.Title,
@@ -195,12 +202,7 @@ func (ix *Index) document(v store.ItemView) map[string]interface{} {
 	if acr := acronyms(v.Title + "\n" + body); len(acr) > 0 {
 		doc[fAcronyms] = acr
 	}
-	if m := ix.th.mentions(v.Title, ix.exact); len(m) > 0 {
-		doc[fConceptTitle] = m
-	}
-	if m := ix.th.mentions(body, ix.exact); len(m) > 0 {
-		doc[fConceptBody] = m
-	}
+	doc[fConceptTitle], doc[fConceptBody] = v.Title, body
 	return doc
 }
 

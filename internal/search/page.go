@@ -106,9 +106,11 @@ type snippets struct{ acronyms []string }
 
 // snippetField reports whether a field's locations are marked in a
 // snippet: the body's words, exact words and word pairs.
-func snippetField(field string) bool {
-	return field == fBody || field == fBodyExact || field == fBodyPairs
-}
+func snippetField(field string) bool { return slices.Contains(snippetFields, field) }
+
+// snippetFields are the fields whose term locations a snippet marks: the
+// body's words, exact words, word pairs and concept mentions.
+var snippetFields = []string{fBody, fBodyExact, fBodyPairs, fConceptBody}
 
 // at and locate, node by node. at moves a node to doc and reports whether
 // doc matches; locate then reports the occurrences it matched on. The

@@ -570,7 +570,7 @@ type textSpan struct{ start, end int }
 // snippet marks (snippetField), at most maxSnippetSpans.
 func locationSpans(locs bsearch.FieldTermLocationMap) []textSpan {
 	var spans []textSpan
-	for _, field := range []string{fBody, fBodyExact, fBodyPairs} {
+	for _, field := range snippetFields {
 		for _, ls := range locs[field] {
 			for _, l := range ls {
 				if len(spans) == maxSnippetSpans {

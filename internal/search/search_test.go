@@ -558,9 +558,10 @@ func TestSnippetsAgreeWithBleve(t *testing.T) {
 		}
 		reqs = append(reqs, search.Request{Query: q, Highlight: true}, search.Request{Query: q, Highlight: true, PerPage: 3, Page: 2})
 	}
-	// Acronyms and their long forms; a prefix and a disjunction of over
+	// Acronyms and their long forms (an acronym alone, whose long forms
+	// are located in the text, not by the words of a conjunction); a prefix and a disjunction of over
 	// ten words, which are Bleve's own searchers.
-	for _, q := range []string{"SEND OR EHCP", "elective home education", "educat*", "school OR pupils OR children OR parents OR teachers OR families OR carers OR support OR services OR plans OR report",
+	for _, q := range []string{"SEND OR EHCP", "elective home education", "EHE", "SEN", "CAMHS", "educat*", "school OR pupils OR children OR parents OR teachers OR families OR carers OR support OR services OR plans OR report",
 		`"social care" OR (budget -school)`} {
 		reqs = append(reqs, search.Request{Query: q, Highlight: true})
 	}
