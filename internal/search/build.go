@@ -182,11 +182,14 @@ func (ix *Index) exactPhrase(words []string) bq.Query {
 	return bleve.NewDisjunctionQuery(title, &pairPhraseQuery{field: fBodyPairs, terms: pairTerms(words), gram: gramOf(words), viaConjunction: ix.oracle})
 }
 
-// titlePhrase matches text as a phrase in the exact title field with the
-// phrase matcher of the pair field (phrase.go). Bleve's phrase searcher
-// builds maps for every candidate, and a long form such as "education,
-// health and care plan" has tens of thousands of candidate titles at a
-// million items: a third of the CPU of a search for EHCP. The text is
+// titlePhrase matches text as a phrase in the title's word pairs, as the
+// body's are matched (phrase.go), or as a word of the exact title field.
+// Matching the exact title's words walked every title holding "of" and
+// "the" for "report of the" (half of that search page), and a two-word
+// phrase is now one pair's postings, which block-max ranking can bound
+// (blockmax.go). Bleve's own phrase searcher builds maps for every
+// candidate: a long form such as "education, health and care plan" has
+// tens of thousands of candidate titles at a million items. The text is
 // analysed as the field is; should that ever leave gaps between words,
 // Bleve's phrase query handles it.
 func (ix *Index) titlePhrase(text string, boost float64) bq.Query {
@@ -200,10 +203,13 @@ func (ix *Index) titlePhrase(text string, boost float64) bq.Query {
 		}
 		terms = append(terms, string(tok.Term))
 	}
-	if len(terms) == 0 {
+	switch len(terms) {
+	case 0:
 		return bleve.NewMatchNoneQuery()
+	case 1:
+		return &pairPhraseQuery{field: fTitleExact, terms: terms, boost: boost, viaConjunction: ix.oracle}
 	}
-	return &pairPhraseQuery{field: fTitleExact, terms: terms, boost: boost, viaConjunction: ix.oracle}
+	return &pairPhraseQuery{field: fTitlePairs, terms: pairTerms(terms), boost: boost, viaConjunction: ix.oracle}
 }
 
 // pairTerms are the word pairs of a phrase at their positions, with every

@@ -19,12 +19,13 @@ import (
 
 // mappingVersion is MappingVersion's part for the mapping and the document
 // built for an item (concepts.go).
-const mappingVersion = "9"
+const mappingVersion = "10"
 
 // Field names of an item document.
 const (
 	fTitle      = "title"       // English: stemmed, stop words out
 	fTitleExact = "title_exact" // unstemmed, for quoted phrases
+	fTitlePairs = "title_pairs" // word pairs, as body_pairs
 	fBody       = "body"        // agenda text + minutes + resolutions, English
 	fBodyExact  = "body_exact"  // the same, unstemmed
 	// Word pairs ("it was", "was noted"): a phrase search reads the pairs'
@@ -133,6 +134,7 @@ func newMapping() mapping.IndexMapping {
 	doc := bleve.NewDocumentStaticMapping()
 	doc.AddFieldMappingsAt(fTitle, text(en.AnalyzerName, false))
 	doc.AddFieldMappingsAt(fTitleExact, text(exactAnalyzer, false))
+	doc.AddFieldMappingsAt(fTitlePairs, text(pairAnalyzer, false))
 	doc.AddFieldMappingsAt(fBody, text(en.AnalyzerName, true))
 	doc.AddFieldMappingsAt(fBodyExact, text(exactAnalyzer, false))
 	doc.AddFieldMappingsAt(fBodyPairs, text(pairAnalyzer, false))
@@ -175,7 +177,7 @@ var acronymWord = regexp.MustCompile(`\b([A-Z][A-Z0-9]{1,9})(?:s|'s|’s)?\b`)
 func document(v store.ItemView) map[string]interface{} {
 	body := strings.Join(append([]string{v.AgendaText, v.Text}, v.Resolutions...), "\n\n")
 	doc := map[string]interface{}{
-		fTitle: v.Title, fTitleExact: v.Title,
+		fTitle: v.Title, fTitleExact: v.Title, fTitlePairs: v.Title,
 		fBody: body, fBodyExact: body, fBodyPairs: body, fBodyGrams: body,
 		fCouncil: v.CouncilSlug, fCouncilL: v.CouncilSlug + labelSep + v.CouncilName,
 		fCommittee: v.CouncilSlug + "/" + v.CommitteeSlug, fCommitteeSlug: v.CommitteeSlug,
