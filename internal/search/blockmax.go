@@ -149,7 +149,7 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 		terms      = make([]*termNode, len(o.kids)) // nil: a Bleve searcher
 		imps       = make([]*impacts, len(o.kids))
 		first      *termNode
-		walked     bool // some clause is a Bleve searcher: its matches are added as found
+		walked     []int // the clauses that are Bleve's searchers: their matches are added as found
 		total      uint64
 		theta      = math.Inf(-1) // the worst kept hit's score, once n are kept
 		clauses    = float64(len(o.kids))
@@ -167,7 +167,7 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 				first = t
 			}
 		} else {
-			walked = true
+			walked = append(walked, i)
 		}
 	}
 	for i := range o.docs {
@@ -266,8 +266,12 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 					}
 				}
 				o.cur = cand
-				if walked {
-					matched.Add(uint32(cand - segStart))
+				// The terms' matches are in already; a searcher's are not.
+				for _, i := range walked {
+					if o.docs[i] == cand {
+						matched.Add(uint32(cand - segStart))
+						break
+					}
 				}
 				h.keep(n, scoredDoc{o.score(), cand})
 				if len(*h) == n {

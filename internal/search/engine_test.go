@@ -23,7 +23,8 @@ func TestRanking(t *testing.T) {
 	for _, q := range []string{"council", "budget", "children", "apprenticeships", "housing OR transport",
 		"budget OR housing OR zzzunknown", `"the council"`, `"the council" OR budget`, `title:report`,
 		"school transport", "recruitment retention -agency", "(SEND OR EHCP) -budget", "elective home education", `"special educational needs"`, `"it was noted that" budget`, "zzzunknown",
-		"(housing OR transport) children -budget", "council budget -(school OR agency)", "title:report budget"} {
+		"(housing OR transport) children -budget", "council budget -(school OR agency)", "title:report budget",
+		`"report of the"`} {
 		for _, page := range []struct{ page, per int }{{1, 1}, {1, 5}, {1, 20}, {4, 20}, {2, 100}} {
 			reqs = append(reqs, search.Request{Query: q, Page: page.page, PerPage: page.per})
 		}
