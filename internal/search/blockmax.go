@@ -16,45 +16,60 @@ import (
 // word's text postings hold half the archive: scoring every one of them
 // was most of such a search page. Block-max top-k (Ding and Suel 2011)
 // skips blocks of documents that cannot make the page: for each block of
-// 64 documents of a segment, the highest frequency and the shortest field
-// among the term's postings bound what any document in it can score
-// (BM25 rises with the one and falls with the other), and once the page's
-// worst hit scores at least that, the block is passed over unscored. In a
-// block that is not, a clause whose bound is too low to make the page on
-// its own (a common word in the text, next to the same word in titles) is
+// 64 documents of a segment, the highest score of the term's postings in
+// it bounds what any document there can score, and once the page's worst
+// hit scores at least that, the block is passed over unscored. In a block
+// that is not, a clause whose bound is too low to make the page on its
+// own (a common word in the text, next to the same word in titles) is
 // only looked up for the documents the other clauses bring. A list too
-// short to be worth bounding by block is bounded by BM25's saturation,
-// idf·k1, everywhere.
+// short to be worth scoring ahead is bounded by BM25's saturation, idf·k1,
+// in the blocks it has postings in.
 //
 // Zap stores no such bounds, so they are computed the first time a term
-// is searched in a segment, by one pass over its postings, and kept while
-// the segment lives (segments never change). Totals and facets still
-// count every match: they come from the union of the terms' posting
-// bitmaps, which needs no frequencies decoded.
+// is searched in a segment, by one pass over its postings scoring each,
+// and kept while the segment and the term's scoring statistics (its idf,
+// the field's average length) last: segments never change, and the
+// statistics change only as items are added or removed. The bounds were
+// first the block's highest frequency and shortest field, scored
+// together; those often come from two documents, and at a million items
+// nine blocks in ten then stayed above the page's worst hit. Totals and
+// facets still count every match: they come from the union of the terms'
+// posting bitmaps, which needs no frequencies decoded.
 
 // impactBlock is how many documents of a segment share one bound.
 const impactBlock = 64
 
-// minImpactPostings is the shortest postings list worth bounding: a
-// shorter one is scored in full. (A variable: tests bound every list.)
+// minImpactPostings is the shortest postings list worth scoring ahead: a
+// shorter one is bounded by its saturation where it has postings. (A
+// variable: tests score every list ahead.)
 var minImpactPostings uint64 = 4096
 
 // impacts are one term's bounds in one segment, by block of impactBlock
-// local document numbers: the highest frequency (0: no posting) and the
-// highest norm, 1/√length, of any posting in the block.
+// local document numbers: the highest score at weight 1 of any posting in
+// the block (0: no posting).
 type impacts struct {
-	maxFreq []uint32
-	maxNorm []float32
+	best []float64
+}
+
+// bound is the most any document of block b can score at weight w, as
+// termScorer.bm25 weights a score.
+func (imp *impacts) bound(b uint64, w float64) float64 {
+	s := imp.best[b]
+	if w != 1 {
+		s *= w
+	}
+	return s
 }
 
 type impactKey struct {
 	seg         segment.Segment
 	field, term string
+	idf, avg    float64 // the scorer's statistics, which the scores depend on
 }
 
 // impactCache keeps impacts for the segments in use; it forgets them all
-// when they pass maxImpactBytes, as merged-away segments and once-searched
-// words leave theirs behind.
+// when they pass maxImpactBytes, as merged-away segments, once-searched
+// words and outdated statistics leave theirs behind.
 type impactCache struct {
 	mu    sync.Mutex
 	m     map[impactKey]*impacts
@@ -68,37 +83,48 @@ const maxImpactBytes = 64 << 20
 func newImpactCache() *impactCache { return &impactCache{m: map[impactKey]*impacts{}} }
 
 // of returns the impacts of term in field of seg, whose postings (without
-// deleted documents) are pl, computing them if need be; nil when the list
-// is too short to be worth it.
-func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.PostingsList) (*impacts, error) {
-	if pl.Count() < minImpactPostings {
-		return nil, nil
-	}
-	key := impactKey{seg, field, term}
+// deleted documents) are pl, scored by ts, computing them if need be.
+func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.PostingsList, ts termScorer) (*impacts, error) {
+	key := impactKey{seg, field, term, ts.idf, ts.avgDocLength}
 	c.mu.Lock()
 	imp := c.m[key]
 	c.mu.Unlock()
 	if imp != nil {
 		return imp, nil
 	}
-	blocks := seg.Count()/impactBlock + 1
-	imp = &impacts{maxFreq: make([]uint32, blocks), maxNorm: make([]float32, blocks)}
-	it := pl.Iterator(true, true, false, nil)
-	for {
-		p, err := it.Next()
-		if err != nil {
-			return nil, err
+	imp = &impacts{best: make([]float64, seg.Count()/impactBlock+1)}
+	if pl.Count() < minImpactPostings {
+		// As bm25 weights it, ts.idf·k1·weight.
+		sat := ts.idf * search.BM25_k1
+		it := pl.Iterator(false, false, false, nil)
+		for {
+			p, err := it.Next()
+			if err != nil {
+				return nil, err
+			}
+			if p == nil {
+				break
+			}
+			imp.best[p.Number()/impactBlock] = sat
 		}
-		if p == nil {
-			break
+	} else {
+		unit := termScorer{boost: ts.boost, idf: ts.idf, weight: 1, avgDocLength: ts.avgDocLength}
+		it := pl.Iterator(true, true, false, nil)
+		for {
+			p, err := it.Next()
+			if err != nil {
+				return nil, err
+			}
+			if p == nil {
+				break
+			}
+			b := p.Number() / impactBlock
+			imp.best[b] = max(imp.best[b], unit.ofPosting(p))
 		}
-		b := p.Number() / impactBlock
-		imp.maxFreq[b] = max(imp.maxFreq[b], uint32(min(p.Frequency(), math.MaxUint32)))
-		imp.maxNorm[b] = max(imp.maxNorm[b], float32(p.Norm())) // a float32's value: exact
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	size := len(imp.maxFreq) * 8
+	size := len(imp.best) * 8
 	if c.bytes+size > maxImpactBytes {
 		clear(c.m)
 		c.bytes = 0
@@ -155,14 +181,12 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 		clauses    = float64(len(o.kids))
 		segStart   uint64
 		bounds     = make([]float64, len(o.kids))
-		saturated  = make([]float64, len(o.kids)) // a term's bound anywhere
 		order      = make([]int, len(o.kids))
 		lookupOnly = make([]bool, len(o.kids))
 	)
 	for i, k := range o.kids {
 		if t, ok := k.(*termNode); ok {
 			terms[i] = t
-			saturated[i] = t.ts.idf * search.BM25_k1 * t.ts.weight
 			if first == nil {
 				first = t
 			}
@@ -187,7 +211,7 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 			ts := t.segs[si]
 			ts.list.(bitmapList).OrInto(matched)
 			var err error
-			if imps[i], err = cache.of(ts.seg, t.field, t.term, ts.list); err != nil {
+			if imps[i], err = cache.of(ts.seg, t.field, t.term, ts.list, t.ts); err != nil {
 				return 0, err
 			}
 		}
@@ -199,21 +223,13 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 				return 0, ctx.Err()
 			}
 			bEnd := min(b+impactBlock, segEnd)
-			// Each clause's bound in this block: from its impacts, else
-			// from BM25's saturation for a term, else none (a Bleve
-			// searcher, which is walked wherever it matches).
+			// Each clause's bound in this block: from its impacts, or
+			// none for a Bleve searcher, which is walked wherever it
+			// matches.
 			for i := range o.kids {
-				switch {
-				case imps[i] != nil:
-					lb := (b - segStart) / impactBlock
-					bounds[i] = 0
-					if f := imps[i].maxFreq[lb]; f > 0 {
-						bounds[i] = terms[i].ts.of(uint64(f), float64(imps[i].maxNorm[lb]))
-					}
-				case terms[i] != nil:
-					bounds[i] = saturated[i]
-				default:
-					bounds[i] = math.Inf(1)
+				bounds[i] = math.Inf(1)
+				if imps[i] != nil {
+					bounds[i] = imps[i].bound((b-segStart)/impactBlock, terms[i].ts.weight)
 				}
 			}
 			// The clauses with the lowest bounds, as long as a document
