@@ -196,6 +196,8 @@ func rankShard(ctx context.Context, p bleve.Index, q bq.Query, n int, cols *colu
 	}
 	if o, ok := root.(*orNode); ok && blockMaxable(o) {
 		res.total, err = rankByBlocks(ctx, o, n, h, tally, impacts)
+	} else if treeBoundable(root) {
+		res.total, err = rankTreeByBlocks(ctx, root, snap, n, h, tally, impacts)
 	} else {
 		res.total, err = rankAll(ctx, root, n, h, tally)
 	}

@@ -1,0 +1,189 @@
+package search
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+)
+
+// rankByBlocks (blockmax.go) takes a disjunction of terms. Any other tree
+// of terms, disjunctions, conjunctions and must-not clauses (`school
+// transport`, `elective home education`, `housing OR transport`, `(SEND
+// OR EHCP) -budget`) was scored match by match, though a page keeps 20
+// of tens of thousands. Here such a tree is bounded by block the way a
+// term is: a disjunction's bound is the sum of its clauses' bounds times
+// the share of them that can match in the block, a conjunction's the sum
+// when every clause can match there (else 0), and a must-not clause's
+// its must clause's. The sums run in the order the scores sum, and
+// rounding is monotone, so no match scores above its block's bound. The
+// matches themselves, for the total and the facets, are the terms'
+// posting bitmaps combined, as exclude.go combines a must-not clause's.
+
+// treeBoundable reports whether rankTreeByBlocks can rank n: every leaf
+// is a BM25 term whose postings are zap bitmaps, and every must-not
+// clause is a set of documents.
+func treeBoundable(n node) bool {
+	switch n := n.(type) {
+	case *termNode:
+		if n.ts.avgDocLength <= 0 {
+			return false
+		}
+		for _, s := range n.segs {
+			if _, ok := s.list.(bitmapList); s.list != nil && !ok {
+				return false
+			}
+		}
+		return true
+	case *orNode:
+		return allBoundable(n.kids)
+	case *andNode:
+		return allBoundable(n.kids)
+	case *notNode:
+		return n.out != nil && treeBoundable(n.must)
+	case noneNode:
+		return true
+	}
+	return false
+}
+
+func allBoundable(kids []node) bool {
+	for _, k := range kids {
+		if !treeBoundable(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// treeBlocks is a node's bound on each block of one segment and its
+// matches there (local numbers, deleted documents included).
+type treeBlocks struct {
+	bound []float64
+	bits  *roaring.Bitmap
+}
+
+// boundsIn computes n's treeBlocks in segment si, which has blocks
+// blocks; n is treeBoundable.
+func boundsIn(n node, si, blocks int, cache *impactCache) (treeBlocks, error) {
+	out := treeBlocks{bound: make([]float64, blocks), bits: roaring.New()}
+	switch n := n.(type) {
+	case *termNode:
+		sg := n.segs[si]
+		if sg.list == nil {
+			return out, nil
+		}
+		sg.list.(bitmapList).OrInto(out.bits)
+		if out.bits.IsEmpty() {
+			return out, nil
+		}
+		imp, err := cache.of(sg.seg, n.field, n.term, sg.list, n.ts)
+		if err != nil {
+			return out, err
+		}
+		for b := range out.bound {
+			out.bound[b] = imp.bound(uint64(b), n.ts.weight)
+		}
+	case *orNode:
+		can := make([]uint16, blocks) // clauses that can match, by block
+		for _, k := range n.kids {
+			kb, err := boundsIn(k, si, blocks, cache)
+			if err != nil {
+				return out, err
+			}
+			out.bits.Or(kb.bits)
+			for b, x := range kb.bound {
+				if x > 0 {
+					out.bound[b] += x
+					can[b]++
+				}
+			}
+		}
+		for b, c := range can {
+			out.bound[b] *= float64(c) / float64(len(n.kids))
+		}
+	case *andNode:
+		for i, k := range n.kids {
+			kb, err := boundsIn(k, si, blocks, cache)
+			if err != nil {
+				return out, err
+			}
+			if i == 0 {
+				out.bits = kb.bits
+			} else {
+				out.bits.And(kb.bits)
+			}
+			for b, x := range kb.bound {
+				if x == 0 || (i > 0 && out.bound[b] == 0) {
+					out.bound[b] = 0
+				} else {
+					out.bound[b] += x
+				}
+			}
+		}
+	case *notNode:
+		mb, err := boundsIn(n.must, si, blocks, cache)
+		if err != nil {
+			return out, err
+		}
+		out = mb
+		if bm := n.out.bms[si]; bm != nil {
+			out.bits.AndNot(bm)
+		}
+	case noneNode:
+	default:
+		return out, fmt.Errorf("search: %T has no block bounds", n)
+	}
+	return out, nil
+}
+
+// rankTreeByBlocks keeps root's best n matches in h, counting every match
+// with tally, and returns how many matched; root is treeBoundable. Blocks
+// go in document order and one is skipped only when its bound is no more
+// than the worst kept hit's score, so ties keep the earlier document and
+// the hits are those rankAll would keep.
+func rankTreeByBlocks(ctx context.Context, root node, snap *scorch.IndexSnapshot, n int, h *docHeap, tally *shardTally, cache *impactCache) (uint64, error) {
+	var total, segStart uint64
+	theta := -1.0 // no score is negative: nothing is skipped until n are kept
+	for si, ss := range snap.Segments() {
+		count := ss.Segment().Count()
+		tb, err := boundsIn(root, si, int(count/impactBlock)+1, cache)
+		if err != nil {
+			return 0, err
+		}
+		if d := ss.Deleted(); d != nil {
+			tb.bits.AndNot(d)
+		}
+		total += tb.bits.GetCardinality()
+		tallyMatches(tally, si, tb.bits)
+		it := tb.bits.Iterator()
+		for steps := 0; it.HasNext(); steps++ {
+			if steps%4096 == 0 && ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			local := it.PeekNext()
+			blockEnd := (local/impactBlock + 1) * impactBlock
+			if tb.bound[local/impactBlock] <= theta {
+				it.AdvanceIfNeeded(blockEnd)
+				continue
+			}
+			for it.HasNext() && it.PeekNext() < blockEnd {
+				doc := segStart + uint64(it.Next())
+				got, err := root.next(doc)
+				if err != nil {
+					return 0, err
+				}
+				if got != doc {
+					return 0, fmt.Errorf("search: a match of the bitmaps, %d, is not one of the query's (%d)", doc, got)
+				}
+				h.keep(n, scoredDoc{root.score(), doc})
+				if len(*h) == n {
+					theta = (*h)[0].score
+				}
+			}
+		}
+		segStart += count
+	}
+	return total, nil
+}
