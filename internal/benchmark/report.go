@@ -36,6 +36,9 @@ func (r *Report) Markdown() string {
 	if r.Bleve.SettleSeconds > 0 {
 		p("| Background merges after the build (waited for) | %s | | |\n", seconds(r.Bleve.SettleSeconds))
 	}
+	if r.Bleve.CompactSeconds > 0 {
+		p("| Merging each shard's segments, run on the index after it was built | %s | | |\n", seconds(r.Bleve.CompactSeconds))
+	}
 	p("| Items/s | %s | %s | %s |\n", thousands(int64(r.Bleve.ItemsPerSec)), thousands(int64(r.FTS.ItemsPerSec)), ratio(r.FTS.ItemsPerSec, r.Bleve.ItemsPerSec))
 	p("| Index size on disk | %s | %s | %s |\n", bytesIEC(r.Bleve.SizeBytes), bytesIEC(r.FTS.SizeBytes), ratio(float64(r.FTS.SizeBytes), float64(r.Bleve.SizeBytes)))
 	p("| Index size / raw text | %s | %s | |\n", ratio(float64(r.Bleve.SizeBytes), float64(r.Corpus.TextBytes)), ratio(float64(r.FTS.SizeBytes), float64(r.Corpus.TextBytes)))

@@ -281,8 +281,21 @@ func (ix *Index) Rebuild(ctx context.Context, src Source) error {
 	}
 	ix.applied.Store(seq)
 	ix.fresh = false
-	ix.log.Info("search index built from the database", "items", n, "seq", seq, "took", time.Since(start).Round(time.Millisecond))
+	built := time.Since(start)
+	if err := ix.idx.compact(ctx); err != nil {
+		return fmt.Errorf("search.Rebuild: merging segments: %w", err)
+	}
+	ix.log.Info("search index built from the database", "items", n, "seq", seq, "took", built.Round(time.Millisecond),
+		"merged", (time.Since(start) - built).Round(time.Millisecond))
 	return nil
+}
+
+// Compact merges each shard's segments into one or a few. Rebuild does it;
+// it is for an index built before it did.
+func (ix *Index) Compact(ctx context.Context) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.idx.compact(ctx)
 }
 
 // Notifier is a Source that can tell when other processes commit changes

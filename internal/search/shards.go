@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"golang.org/x/sync/errgroup"
 )
@@ -139,6 +141,30 @@ func byScoreAlone(r *bleve.SearchRequest) bool {
 	}
 	sc, ok := r.Sort[0].(*bsearch.SortScore)
 	return ok && sc.Desc
+}
+
+// compact merges each shard's segments, the shards in parallel. A search
+// opens each of its terms in every segment, and a build leaves many: at a
+// million items, 18 per shard, merged as far as Bleve's merge policy goes
+// while documents arrive. Merged, the search pages took 8.5 ms each in
+// process, against 10.1 (BenchmarkSearchPages). Bleve's single-segment
+// plan merges ten segments at a time, so two or three may remain.
+func (s *shards) compact(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, p := range s.parts {
+		g.Go(func() error {
+			adv, err := p.Advanced()
+			if err != nil {
+				return err
+			}
+			sc, ok := adv.(*scorch.Scorch)
+			if !ok {
+				return nil
+			}
+			return sc.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions)
+		})
+	}
+	return g.Wait()
 }
 
 // shardBatch is one batch per shard, applied together.
