@@ -91,3 +91,5 @@ require (
 )
 
 tool github.com/a-h/templ/cmd/templ
+
+replace github.com/blevesearch/zapx/v17 => ./third_party/zapx/v17
