@@ -17,9 +17,11 @@ import (
 // the share of them that can match in the block, a conjunction's the sum
 // when every clause can match there (else 0), and a must-not clause's
 // its must clause's. The sums run in the order the scores sum, and
-// rounding is monotone, so no match scores above its block's bound. The
-// matches themselves, for the total and the facets, are the terms'
-// posting bitmaps combined, as exclude.go combines a must-not clause's.
+// rounding is monotone, so no match scores above its block's bound. A
+// second bound leaves out the sparse terms (treeBlocks), as MaxScore
+// leaves out a disjunction's weak clauses in rankByBlocks. The matches
+// themselves, for the total and the facets, are the terms' posting
+// bitmaps combined, as exclude.go combines a must-not clause's.
 
 // treeBoundable reports whether rankTreeByBlocks can rank n: every leaf
 // is a BM25 term whose postings are zap bitmaps, and every must-not
@@ -57,17 +59,31 @@ func allBoundable(kids []node) bool {
 	return true
 }
 
-// treeBlocks is a node's bound on each block of one segment and its
+// treeBlocks is a node's bounds on each block of one segment and its
 // matches there (local numbers, deleted documents included).
+//
+// A word's title postings are few but score high (titles are short and
+// boosted), so nearly every block of a common word holds one and keeps
+// its bound above the page's worst hit. rest is the bound for the
+// documents holding none of the sparse terms (each in at most one
+// document of sparseShare of its segment), which are in sparse: in a
+// block whose rest is too low to make the page, only those are scored.
 type treeBlocks struct {
-	bound []float64
-	bits  *roaring.Bitmap
+	bound  []float64
+	rest   []float64
+	bits   *roaring.Bitmap
+	sparse *roaring.Bitmap
 }
 
-// boundsIn computes n's treeBlocks in segment si, which has blocks
-// blocks; n is treeBoundable.
-func boundsIn(n node, si, blocks int, cache *impactCache) (treeBlocks, error) {
-	out := treeBlocks{bound: make([]float64, blocks), bits: roaring.New()}
+// sparseShare: a term in at most one document of this many of its
+// segment is sparse.
+const sparseShare = 16
+
+// boundsIn computes n's treeBlocks in segment si, which has docs
+// documents; n is treeBoundable.
+func boundsIn(n node, si int, docs uint64, cache *impactCache) (treeBlocks, error) {
+	blocks := int(docs/impactBlock) + 1
+	out := treeBlocks{bound: make([]float64, blocks), rest: make([]float64, blocks), bits: roaring.New(), sparse: roaring.New()}
 	switch n := n.(type) {
 	case *termNode:
 		sg := n.segs[si]
@@ -85,27 +101,43 @@ func boundsIn(n node, si, blocks int, cache *impactCache) (treeBlocks, error) {
 		for b := range out.bound {
 			out.bound[b] = imp.bound(uint64(b), n.ts.weight)
 		}
+		if out.bits.GetCardinality()*sparseShare <= docs {
+			out.sparse.Or(out.bits) // rest stays 0: no such document holds it
+		} else {
+			copy(out.rest, out.bound)
+		}
 	case *orNode:
-		can := make([]uint16, blocks) // clauses that can match, by block
+		can := make([]uint16, blocks)     // clauses that can match, by block
+		canRest := make([]uint16, blocks) // and without a sparse term
 		for _, k := range n.kids {
-			kb, err := boundsIn(k, si, blocks, cache)
+			kb, err := boundsIn(k, si, docs, cache)
 			if err != nil {
 				return out, err
 			}
 			out.bits.Or(kb.bits)
+			out.sparse.Or(kb.sparse)
 			for b, x := range kb.bound {
 				if x > 0 {
 					out.bound[b] += x
 					can[b]++
 				}
 			}
+			for b, x := range kb.rest {
+				if x > 0 {
+					out.rest[b] += x
+					canRest[b]++
+				}
+			}
 		}
 		for b, c := range can {
 			out.bound[b] *= float64(c) / float64(len(n.kids))
 		}
+		for b, c := range canRest {
+			out.rest[b] *= float64(c) / float64(len(n.kids))
+		}
 	case *andNode:
 		for i, k := range n.kids {
-			kb, err := boundsIn(k, si, blocks, cache)
+			kb, err := boundsIn(k, si, docs, cache)
 			if err != nil {
 				return out, err
 			}
@@ -114,16 +146,12 @@ func boundsIn(n node, si, blocks int, cache *impactCache) (treeBlocks, error) {
 			} else {
 				out.bits.And(kb.bits)
 			}
-			for b, x := range kb.bound {
-				if x == 0 || (i > 0 && out.bound[b] == 0) {
-					out.bound[b] = 0
-				} else {
-					out.bound[b] += x
-				}
-			}
+			out.sparse.Or(kb.sparse)
+			sumIfAll(out.bound, kb.bound, i == 0)
+			sumIfAll(out.rest, kb.rest, i == 0)
 		}
 	case *notNode:
-		mb, err := boundsIn(n.must, si, blocks, cache)
+		mb, err := boundsIn(n.must, si, docs, cache)
 		if err != nil {
 			return out, err
 		}
@@ -138,6 +166,18 @@ func boundsIn(n node, si, blocks int, cache *impactCache) (treeBlocks, error) {
 	return out, nil
 }
 
+// sumIfAll adds a conjunction's next clause's bounds to acc, block by
+// block; a block where any clause has none (0) has none.
+func sumIfAll(acc, clause []float64, first bool) {
+	for b, x := range clause {
+		if x == 0 || (!first && acc[b] == 0) {
+			acc[b] = 0
+		} else {
+			acc[b] += x
+		}
+	}
+}
+
 // rankTreeByBlocks keeps root's best n matches in h, counting every match
 // with tally, and returns how many matched; root is treeBoundable. Blocks
 // go in document order and one is skipped only when its bound is no more
@@ -146,9 +186,23 @@ func boundsIn(n node, si, blocks int, cache *impactCache) (treeBlocks, error) {
 func rankTreeByBlocks(ctx context.Context, root node, snap *scorch.IndexSnapshot, n int, h *docHeap, tally *shardTally, cache *impactCache) (uint64, error) {
 	var total, segStart uint64
 	theta := -1.0 // no score is negative: nothing is skipped until n are kept
+	score := func(doc uint64) error {
+		got, err := root.next(doc)
+		if err != nil {
+			return err
+		}
+		if got != doc {
+			return fmt.Errorf("search: a match of the bitmaps, %d, is not one of the query's (%d)", doc, got)
+		}
+		h.keep(n, scoredDoc{root.score(), doc})
+		if len(*h) == n {
+			theta = (*h)[0].score
+		}
+		return nil
+	}
 	for si, ss := range snap.Segments() {
 		count := ss.Segment().Count()
-		tb, err := boundsIn(root, si, int(count/impactBlock)+1, cache)
+		tb, err := boundsIn(root, si, count, cache)
 		if err != nil {
 			return 0, err
 		}
@@ -157,31 +211,32 @@ func rankTreeByBlocks(ctx context.Context, root node, snap *scorch.IndexSnapshot
 		}
 		total += tb.bits.GetCardinality()
 		tallyMatches(tally, si, tb.bits)
+		few := roaring.And(tb.bits, tb.sparse).Iterator() // the matches holding a sparse term
 		it := tb.bits.Iterator()
 		for steps := 0; it.HasNext(); steps++ {
 			if steps%4096 == 0 && ctx.Err() != nil {
 				return 0, ctx.Err()
 			}
 			local := it.PeekNext()
-			blockEnd := (local/impactBlock + 1) * impactBlock
-			if tb.bound[local/impactBlock] <= theta {
-				it.AdvanceIfNeeded(blockEnd)
-				continue
+			block := local / impactBlock
+			blockEnd := (block + 1) * impactBlock
+			switch {
+			case tb.bound[block] <= theta:
+			case tb.rest[block] <= theta:
+				few.AdvanceIfNeeded(local)
+				for few.HasNext() && few.PeekNext() < blockEnd {
+					if err := score(segStart + uint64(few.Next())); err != nil {
+						return 0, err
+					}
+				}
+			default:
+				for it.HasNext() && it.PeekNext() < blockEnd {
+					if err := score(segStart + uint64(it.Next())); err != nil {
+						return 0, err
+					}
+				}
 			}
-			for it.HasNext() && it.PeekNext() < blockEnd {
-				doc := segStart + uint64(it.Next())
-				got, err := root.next(doc)
-				if err != nil {
-					return 0, err
-				}
-				if got != doc {
-					return 0, fmt.Errorf("search: a match of the bitmaps, %d, is not one of the query's (%d)", doc, got)
-				}
-				h.keep(n, scoredDoc{root.score(), doc})
-				if len(*h) == n {
-					theta = (*h)[0].score
-				}
-			}
+			it.AdvanceIfNeeded(blockEnd)
 		}
 		segStart += count
 	}
