@@ -345,7 +345,17 @@ func compactIndex(ctx context.Context, dir string) (time.Duration, error) {
 	if cerr := ix.Close(); err == nil {
 		err = cerr
 	}
-	return time.Since(start), err
+	if err != nil {
+		return 0, err
+	}
+	took := time.Since(start)
+	// The merged-away segments' files may still be on disk: opening the
+	// index removes them, so the size measured is the index's.
+	ix, err = search.Open(ctx, dir, search.Options{Logger: quiet})
+	if err != nil {
+		return 0, err
+	}
+	return took, ix.Close()
 }
 
 func buildFTS(ctx context.Context, l layout, c Config) (Build, error) {
