@@ -89,12 +89,7 @@ func (t *shardTally) doc(doc uint64) {
 func (t *shardTally) local(seg int, d uint64) {
 	col := t.v.cols[seg]
 	if t.cq.facets {
-		cc := t.byCombo[seg]
-		if cc == nil {
-			cc = make([]uint32, col.combos())
-			t.byCombo[seg] = cc
-		}
-		cc[col.combo[d]]++
+		t.combos(seg)[col.combo[d]]++
 	}
 	if t.cq.quarters {
 		if date := col.date[d]; date != noDate {
@@ -106,6 +101,16 @@ func (t *shardTally) local(seg int, d uint64) {
 			}
 		}
 	}
+}
+
+// combos is segment seg's matches by combination of facet values.
+func (t *shardTally) combos(seg int) []uint32 {
+	cc := t.byCombo[seg]
+	if cc == nil {
+		cc = make([]uint32, t.v.cols[seg].combos())
+		t.byCombo[seg] = cc
+	}
+	return cc
 }
 
 // add adds the shard's counts to the search's.
