@@ -749,6 +749,12 @@ func (i *PostingsIterator) nextDocNumAtOrAfterClean(
 		return 0, false, ErrChunkSizeZero
 	}
 
+	// Far ahead, without locations: find the target by the bitmap's own
+	// skip and skip the entries passed in its chunk by count.
+	if !i.includeLocs && atOrAfter >= uint64(i.Actual.PeekNext())+farAhead {
+		return i.skipFar(atOrAfter)
+	}
+
 	// A target in a later chunk than the one loaded: jump the bitmap to
 	// that chunk's start, whose freq-norm entries are read from its
 	// beginning, rather than step through every posting in between.
@@ -797,6 +803,64 @@ func (i *PostingsIterator) nextDocNumAtOrAfterClean(
 	}
 
 	return uint64(n), true, nil
+}
+
+// farAhead is how many document numbers away a target must be for
+// skipFar: nearer, stepping through the postings costs less than ranking
+// the bitmap twice.
+const farAhead = 128
+
+// skipFar moves a clean iterator that reads frequencies and norms but no
+// locations to the first posting at or after atOrAfter: the bitmap
+// advances by its own skip, the posting's chunk is loaded if it is not
+// the current one, and the freq-norm entries of the postings passed in
+// that chunk, counted by rank, are skipped in one pass over their bytes.
+func (i *PostingsIterator) skipFar(atOrAfter uint64) (uint64, bool, error) {
+	from := i.Actual.PeekNext() // the first posting not yet returned
+	i.Actual.AdvanceIfNeeded(uint32(atOrAfter))
+	if !i.Actual.HasNext() {
+		return 0, false, nil
+	}
+	n := i.Actual.Next()
+	nChunk := n / uint32(i.postings.chunkSize)
+	if i.currChunk != nChunk || i.freqNormReader.isNil() {
+		if err := i.loadChunk(int(nChunk)); err != nil {
+			return 0, false, fmt.Errorf("error loading chunk: %v", err)
+		}
+		// The reader is at the chunk's first posting.
+		from = max(from, nChunk*uint32(i.postings.chunkSize))
+	}
+	if n > from {
+		passed := i.ActualBM.Rank(n - 1)
+		if from > 0 {
+			passed -= i.ActualBM.Rank(from - 1)
+		}
+		i.skipFreqNorms(passed)
+	}
+	return uint64(n), true, nil
+}
+
+// skipFreqNorms moves the freq-norm reader past k postings' entries: a
+// freqHasLocs uvarint each, then a norm uvarint unless the frequency is 0
+// (freqHasLocs 0 or 1, one byte), as skipFreqNormReadHasLocs reads them.
+func (i *PostingsIterator) skipFreqNorms(k uint64) {
+	r := i.freqNormReader.r
+	S, C := r.S, r.C
+	for ; k > 0 && C < len(S); k-- {
+		start := C
+		for C < len(S) && S[C] >= 0x80 {
+			C++
+		}
+		C++ // freqHasLocs's last byte
+		if C-start == 1 && S[start] <= 1 {
+			continue
+		}
+		for C < len(S) && S[C] >= 0x80 {
+			C++
+		}
+		C++ // the norm's last byte
+	}
+	r.C = min(C, len(S))
 }
 
 func (i *PostingsIterator) currChunkNext(nChunk uint32) error {
