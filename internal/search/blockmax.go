@@ -93,32 +93,22 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 		return imp, nil
 	}
 	imp = &impacts{best: make([]float64, seg.Count()/impactBlock+1)}
-	if pl.Count() < minImpactPostings {
-		// As bm25 weights it, ts.idf·k1·weight.
-		sat := ts.idf * search.BM25_k1
-		it := pl.Iterator(false, false, false, nil)
-		for {
-			p, err := it.Next()
-			if err != nil {
-				return nil, err
-			}
-			if p == nil {
-				break
-			}
-			imp.best[p.Number()/impactBlock] = sat
+	short := pl.Count() < minImpactPostings
+	sat := ts.idf * search.BM25_k1 // as bm25 weights it, ts.idf·k1·weight
+	unit := termScorer{boost: ts.boost, idf: ts.idf, weight: 1, avgDocLength: ts.avgDocLength}
+	it := pl.Iterator(!short, !short, false, nil)
+	for {
+		p, err := it.Next()
+		if err != nil {
+			return nil, err
 		}
-	} else {
-		unit := termScorer{boost: ts.boost, idf: ts.idf, weight: 1, avgDocLength: ts.avgDocLength}
-		it := pl.Iterator(true, true, false, nil)
-		for {
-			p, err := it.Next()
-			if err != nil {
-				return nil, err
-			}
-			if p == nil {
-				break
-			}
-			b := p.Number() / impactBlock
+		if p == nil {
+			break
+		}
+		b := p.Number() / impactBlock
+		if short {
+			imp.best[b] = sat
+		} else {
 			imp.best[b] = max(imp.best[b], unit.ofPosting(p))
 		}
 	}
