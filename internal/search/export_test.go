@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"github.com/minutebook/minutebook/internal/query"
 )
@@ -217,4 +218,11 @@ func (ix *Index) conceptPhrases(c *concept) bq.Query {
 		qs = append(qs, ix.exactPhrase(p))
 	}
 	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// SegmentCounts is how many segments each shard has.
+func SegmentCounts(ix *Index) ([]int, error) {
+	counts := make([]int, ix.shards)
+	err := ix.eachShardSnapshot(func(i int, snap *scorch.IndexSnapshot) { counts[i] = len(snap.Segments()) })
+	return counts, err
 }

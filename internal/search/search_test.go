@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/minutebook/minutebook"
 	"github.com/minutebook/minutebook/internal/archive"
+	"github.com/minutebook/minutebook/internal/corpus"
 	"github.com/minutebook/minutebook/internal/ingest"
 	"github.com/minutebook/minutebook/internal/query"
 	"github.com/minutebook/minutebook/internal/sampletest"
@@ -674,6 +676,43 @@ func TestPagingThroughTies(t *testing.T) {
 			first = order
 		} else if !slices.Equal(order, first) {
 			t.Fatalf("search %d: another order than the first search's", try)
+		}
+	}
+}
+
+// TestRebuildMergesSegments: a build in many small batches leaves many
+// segments per shard; Rebuild merges them, for every search opens each
+// term in every segment.
+func TestRebuildMergesSegments(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var src bytes.Buffer
+	if _, err := corpus.Generate(&src, corpus.Options{Items: 2000, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := ingest.Import(ctx, st, &src, "corpus", nil); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet, BatchSize: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Rebuild(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := search.SegmentCounts(ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range counts {
+		if n > 3 {
+			t.Errorf("shard %d has %d segments after Rebuild, want at most 3", i, n)
 		}
 	}
 }
