@@ -116,25 +116,11 @@ func boundsIn(n node, si int, docs uint64, cache *impactCache) (treeBlocks, erro
 			}
 			out.bits.Or(kb.bits)
 			out.sparse.Or(kb.sparse)
-			for b, x := range kb.bound {
-				if x > 0 {
-					out.bound[b] += x
-					can[b]++
-				}
-			}
-			for b, x := range kb.rest {
-				if x > 0 {
-					out.rest[b] += x
-					canRest[b]++
-				}
-			}
+			sumIfAny(out.bound, can, kb.bound)
+			sumIfAny(out.rest, canRest, kb.rest)
 		}
-		for b, c := range can {
-			out.bound[b] *= float64(c) / float64(len(n.kids))
-		}
-		for b, c := range canRest {
-			out.rest[b] *= float64(c) / float64(len(n.kids))
-		}
+		scaleByShare(out.bound, can, len(n.kids))
+		scaleByShare(out.rest, canRest, len(n.kids))
 	case *andNode:
 		for i, k := range n.kids {
 			kb, err := boundsIn(k, si, docs, cache)
@@ -164,6 +150,26 @@ func boundsIn(n node, si int, docs uint64, cache *impactCache) (treeBlocks, erro
 		return out, fmt.Errorf("search: %T has no block bounds", n)
 	}
 	return out, nil
+}
+
+// sumIfAny adds a disjunction's next clause's bounds to acc, block by
+// block, counting in can the clauses that can match there.
+func sumIfAny(acc []float64, can []uint16, clause []float64) {
+	for b, x := range clause {
+		if x > 0 {
+			acc[b] += x
+			can[b]++
+		}
+	}
+}
+
+// scaleByShare multiplies a disjunction's summed bounds by the share of
+// its clauses that can match in each block, as orNode.score scales a
+// score by the share that match.
+func scaleByShare(acc []float64, can []uint16, clauses int) {
+	for b, c := range can {
+		acc[b] *= float64(c) / float64(clauses)
+	}
 }
 
 // sumIfAll adds a conjunction's next clause's bounds to acc, block by
