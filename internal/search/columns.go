@@ -84,7 +84,7 @@ func (c *columns) view(r index.IndexReader) (*colView, bool, error) {
 		// The same sum scorch uses for its own offsets: every document a
 		// segment holds, deleted ones included.
 		v.offsets[i] = running
-		v.deleted[i] = ss.Deleted()
+		v.deleted[i] = deletedIn(ss)
 		seg := ss.Segment()
 		running += seg.Count()
 		c.mu.Lock()

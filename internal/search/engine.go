@@ -404,6 +404,18 @@ func (b *planner) wrap(q bq.Query) (node, error) {
 	return &searcherNode{s: s, sctx: &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}, doc: unstarted}, nil
 }
 
+// deletedIn is a segment's deleted documents, or nil when it has none.
+// Scorch gives a merged segment an empty bitmap rather than none, and
+// zap treats any bitmap as deletions: it copies every postings list
+// without them and reads them on its slow path, where frequency entries
+// cannot be jumped to (third_party/zapx).
+func deletedIn(ss *scorch.SegmentSnapshot) *roaring.Bitmap {
+	if d := ss.Deleted(); d != nil && !d.IsEmpty() {
+		return d
+	}
+	return nil
+}
+
 // unstarted is a node's position before its first step.
 const unstarted = noDoc - 1
 
@@ -425,13 +437,13 @@ func (b *planner) term(field, term string, boost float64) (node, error) {
 		if err != nil {
 			return nil, err
 		}
-		pl, err := dict.PostingsList([]byte(term), ss.Deleted(), nil)
+		pl, err := dict.PostingsList([]byte(term), deletedIn(ss), nil)
 		if err != nil {
 			return nil, err
 		}
 		t.n += pl.Count()
 		offset += seg.Count() // scorch numbers deleted documents too
-		t.segs = append(t.segs, termSeg{end: offset, list: pl, seg: seg, deleted: ss.Deleted()})
+		t.segs = append(t.segs, termSeg{end: offset, list: pl, seg: seg, deleted: deletedIn(ss)})
 	}
 	if b.locs {
 		return t, nil // not scored

@@ -132,7 +132,7 @@ func newPostingsPhraseSearcher(ctx context.Context, r index.IndexReader, m *phra
 		}
 		lists := make([]segment.PostingsList, len(m.uniq))
 		for i, t := range m.uniq {
-			pl, err := dict.PostingsList([]byte(t), ss.Deleted(), nil)
+			pl, err := dict.PostingsList([]byte(t), deletedIn(ss), nil)
 			if err != nil {
 				return nil, true, err
 			}

@@ -212,7 +212,7 @@ func rankTreeByBlocks(ctx context.Context, root node, snap *scorch.IndexSnapshot
 		if err != nil {
 			return 0, err
 		}
-		if d := ss.Deleted(); d != nil {
+		if d := deletedIn(ss); d != nil {
 			tb.bits.AndNot(d)
 		}
 		total += tb.bits.GetCardinality()
