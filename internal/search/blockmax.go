@@ -46,9 +46,24 @@ var minImpactPostings uint64 = 4096
 
 // impacts are one term's bounds in one segment, by block of impactBlock
 // local document numbers: the highest score at weight 1 of any posting in
-// the block (0: no posting).
+// the block (0: no posting). For a list scored ahead, they also note, by
+// block, the first posting at or after the block's start and where its
+// frequency entry begins in its zap chunk, so that stepping the term to a
+// block decodes no entries before it (see termNode.next).
 type impacts struct {
 	best []float64
+	from []uint32 // noEntry: no posting at or after the block's start
+	off  []uint32
+}
+
+// noEntry marks a block with no posting at or after its start.
+const noEntry = math.MaxUint32
+
+// entryHinter is a zap postings iterator that can report where a
+// posting's frequency entry begins and jump to it (third_party/zapx).
+type entryHinter interface {
+	LastEntry() (offset int, ok bool)
+	AdvanceFrom(atOrAfter, from uint64, offset int) (segment.Posting, error)
 }
 
 // bound is the most any document of block b can score at weight w, as
@@ -97,6 +112,14 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 	sat := ts.idf * search.BM25_k1 // as bm25 weights it, ts.idf·k1·weight
 	unit := termScorer{boost: ts.boost, idf: ts.idf, weight: 1, avgDocLength: ts.avgDocLength}
 	it := pl.Iterator(!short, !short, false, nil)
+	hinter, _ := it.(entryHinter)
+	if !short && hinter != nil {
+		imp.from = make([]uint32, len(imp.best))
+		imp.off = make([]uint32, len(imp.best))
+		for b := range imp.from {
+			imp.from[b] = noEntry
+		}
+	}
 	for {
 		p, err := it.Next()
 		if err != nil {
@@ -108,13 +131,27 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 		b := p.Number() / impactBlock
 		if short {
 			imp.best[b] = sat
-		} else {
-			imp.best[b] = max(imp.best[b], unit.ofPosting(p))
+			continue
+		}
+		imp.best[b] = max(imp.best[b], unit.ofPosting(p))
+		if imp.from != nil && imp.from[b] == noEntry {
+			off, ok := hinter.LastEntry()
+			if !ok { // deleted documents: no jumps
+				imp.from, imp.off = nil, nil
+				continue
+			}
+			imp.from[b], imp.off[b] = uint32(p.Number()), uint32(off)
+		}
+	}
+	// A block without postings jumps to the next block's first.
+	for b := len(imp.from) - 2; b >= 0; b-- {
+		if imp.from[b] == noEntry {
+			imp.from[b], imp.off[b] = imp.from[b+1], imp.off[b+1]
 		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	size := len(imp.best) * 8
+	size := len(imp.best)*8 + len(imp.from)*8
 	if c.bytes+size > maxImpactBytes {
 		clear(c.m)
 		c.bytes = 0
@@ -198,12 +235,13 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 			if t == nil {
 				continue
 			}
-			ts := t.segs[si]
+			ts := &t.segs[si]
 			ts.list.(bitmapList).OrInto(matched)
 			var err error
 			if imps[i], err = cache.of(ts.seg, t.field, t.term, ts.list, t.ts); err != nil {
 				return 0, err
 			}
+			ts.imp = imps[i]
 		}
 		if d := sg.deleted; d != nil {
 			matched.AndNot(d)

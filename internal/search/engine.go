@@ -464,6 +464,7 @@ type termNode struct {
 	segs        []termSeg
 	seg         int
 	it          segment.PostingsIterator
+	hinter      entryHinter     // it, when it can jump to a block's first posting
 	doc         uint64          // current match
 	p           segment.Posting // its posting (the iterator's, until it moves)
 	locs        bool            // the postings are read with their locations
@@ -474,6 +475,7 @@ type termSeg struct {
 	list    segment.PostingsList
 	seg     segment.Segment
 	deleted *roaring.Bitmap // the segment's deleted documents, or nil
+	imp     *impacts        // the term's bounds here, once a ranking asked for them
 }
 
 func (t *termNode) next(target uint64) (uint64, error) {
@@ -489,8 +491,23 @@ func (t *termNode) next(target uint64) (uint64, error) {
 			}
 			if t.it == nil {
 				t.it = s.list.Iterator(true, true, t.locs, nil)
+				t.hinter, _ = t.it.(entryHinter)
 			}
-			p, err := t.it.Advance(max(target, start) - start)
+			local := max(target, start) - start
+			var p segment.Posting
+			var err error
+			if s.imp != nil && s.imp.from != nil && t.hinter != nil {
+				// Straight to the target's block's first posting: the
+				// entries before it are never read.
+				b := local / impactBlock
+				if f := s.imp.from[b]; f != noEntry {
+					p, err = t.hinter.AdvanceFrom(local, uint64(f), int(s.imp.off[b]))
+				} else {
+					p, err = nil, nil // no posting from here on
+				}
+			} else {
+				p, err = t.it.Advance(local)
+			}
 			if err != nil {
 				return 0, err
 			}

@@ -8,8 +8,9 @@ import (
 )
 
 // TestRanking checks searches ranked by score (engine.go, blockmax.go,
-// exclude.go)
-// against Bleve's own search, on an index with several segments and deleted documents:
+// treeblocks.go, exclude.go) against Bleve's own search, on an index
+// with several segments and deleted documents, and on one without
+// deleted documents, where terms jump to a block's first posting:
 // words common and rare, deep pages and small ones, disjunctions, phrases,
 // negations and filters; pages with snippets too (page.go).
 func TestRanking(t *testing.T) {
@@ -39,5 +40,9 @@ func TestRanking(t *testing.T) {
 	t.Run("every list bounded", func(t *testing.T) {
 		defer search.BoundEveryList()()
 		searchesAgreeWithBleve(t, ix, reqs)
+	})
+	t.Run("clean segments, every list bounded", func(t *testing.T) {
+		defer search.BoundEveryList()()
+		searchesAgreeWithBleve(t, rebuiltIndex(t, 3000, 7, 200), reqs)
 	})
 }

@@ -684,28 +684,7 @@ func TestPagingThroughTies(t *testing.T) {
 // segments per shard; Rebuild merges them, for every search opens each
 // term in every segment.
 func TestRebuildMergesSegments(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	var src bytes.Buffer
-	if _, err := corpus.Generate(&src, corpus.Options{Items: 2000, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, filepath.Join(dir, "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := ingest.Import(ctx, st, &src, "corpus", nil); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet, BatchSize: 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	if err := ix.Rebuild(ctx, st); err != nil {
-		t.Fatal(err)
-	}
+	ix := rebuiltIndex(t, 2000, 3, 20)
 	counts, err := search.SegmentCounts(ix)
 	if err != nil {
 		t.Fatal(err)
@@ -715,4 +694,33 @@ func TestRebuildMergesSegments(t *testing.T) {
 			t.Errorf("shard %d has %d segments after Rebuild, want at most 3", i, n)
 		}
 	}
+}
+
+// rebuiltIndex is an index of a generated corpus of items, built by
+// Rebuild in batches of batch: its segments hold no deleted documents.
+func rebuiltIndex(t *testing.T, items int, seed int64, batch int) *search.Index {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	var src bytes.Buffer
+	if _, err := corpus.Generate(&src, corpus.Options{Items: items, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := ingest.Import(ctx, st, &src, "corpus", nil); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := search.Open(ctx, filepath.Join(dir, "index"), search.Options{Logger: quiet, CacheSize: -1, BatchSize: batch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	if err := ix.Rebuild(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	return ix
 }

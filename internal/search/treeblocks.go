@@ -86,7 +86,7 @@ func boundsIn(n node, si int, docs uint64, cache *impactCache) (treeBlocks, erro
 	out := treeBlocks{bound: make([]float64, blocks), rest: make([]float64, blocks), bits: roaring.New(), sparse: roaring.New()}
 	switch n := n.(type) {
 	case *termNode:
-		sg := n.segs[si]
+		sg := &n.segs[si]
 		if sg.list == nil {
 			return out, nil
 		}
@@ -98,6 +98,7 @@ func boundsIn(n node, si int, docs uint64, cache *impactCache) (treeBlocks, erro
 		if err != nil {
 			return out, err
 		}
+		sg.imp = imp
 		for b := range out.bound {
 			out.bound[b] = imp.bound(uint64(b), n.ts.weight)
 		}

@@ -28,9 +28,16 @@ func read(p segment.Posting) posting {
 	return posting{p.Number(), p.Frequency(), p.Norm(), strings.Join(locs, " ")}
 }
 
+// hinter is the patched zap's jump to a noted posting (hint.go).
+type hinter interface {
+	LastEntry() (int, bool)
+	AdvanceFrom(atOrAfter, from uint64, offset int) (segment.Posting, error)
+}
+
 // TestAdvanceAgreesWithNext checks the patched zap (third_party/zapx):
 // advancing a postings iterator to any target, near or many chunks away,
-// with or without locations, finds the posting that stepping through
+// with or without locations, and without them also by AdvanceFrom from a
+// posting noted on the way, finds the posting that stepping through
 // every posting finds, with the same frequency, norm and locations, and
 // stepping on from there goes on as it would have.
 func TestAdvanceAgreesWithNext(t *testing.T) {
@@ -87,14 +94,23 @@ func TestAdvanceAgreesWithNext(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, locs := range []bool{false, true} {
+			for _, mode := range []struct{ locs, hinted bool }{{false, false}, {true, false}, {false, true}} {
+				locs := mode.locs
 				var all []posting
+				var offsets []int // where each posting's entry begins, for AdvanceFrom
 				it := pl.Iterator(true, true, locs, nil)
 				for p, err := it.Next(); p != nil || err != nil; p, err = it.Next() {
 					if err != nil {
 						t.Fatal(err)
 					}
 					all = append(all, read(p))
+					if mode.hinted {
+						off, ok := it.(hinter).LastEntry()
+						if !ok && len(all) > 1 {
+							t.Fatalf("%s: no entry offsets on a clean list of %d", term, len(all))
+						}
+						offsets = append(offsets, off)
+					}
 				}
 				if term == "common" && len(all) < 5000 {
 					t.Fatalf("%q has %d postings in a segment: too few for several chunks", term, len(all))
@@ -110,18 +126,32 @@ func TestAdvanceAgreesWithNext(t *testing.T) {
 							target += uint64(rng.IntN(20))
 						}
 						want := slices.IndexFunc(all, func(p posting) bool { return p.num >= target })
-						p, err := it.Advance(target)
+						var p segment.Posting
+						var err error
+						if mode.hinted {
+							// From the first posting at or after a document
+							// up to 64 before the target.
+							from := target - min(target, uint64(rng.IntN(64)))
+							f := slices.IndexFunc(all, func(p posting) bool { return p.num >= from })
+							if f < 0 {
+								p, err = it.Advance(target)
+							} else {
+								p, err = it.(hinter).AdvanceFrom(target, all[f].num, offsets[f])
+							}
+						} else {
+							p, err = it.Advance(target)
+						}
 						if err != nil {
 							t.Fatal(err)
 						}
 						if want < 0 {
 							if p != nil {
-								t.Fatalf("%s locs=%v round %d: Advance(%d) = %d, want none", term, locs, round, target, p.Number())
+								t.Fatalf("%s %+v round %d: Advance(%d) = %d, want none", term, mode, round, target, p.Number())
 							}
 							break
 						}
 						if got := read(p); got != all[want] {
-							t.Fatalf("%s locs=%v round %d: Advance(%d) = %+v, want %+v", term, locs, round, target, got, all[want])
+							t.Fatalf("%s %+v round %d: Advance(%d) = %+v, want %+v", term, mode, round, target, got, all[want])
 						}
 						checked++
 						if rng.IntN(3) == 0 && want+1 < len(all) {
@@ -130,7 +160,7 @@ func TestAdvanceAgreesWithNext(t *testing.T) {
 								t.Fatalf("Next after %d: %v, %v", all[want].num, p, err)
 							}
 							if got := read(p); got != all[want+1] {
-								t.Fatalf("%s locs=%v: Next after %d = %+v, want %+v", term, locs, all[want].num, got, all[want+1])
+								t.Fatalf("%s %+v: Next after %d = %+v, want %+v", term, mode, all[want].num, got, all[want+1])
 							}
 							want++
 						}

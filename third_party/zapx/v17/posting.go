@@ -349,6 +349,8 @@ type PostingsIterator struct {
 	includeLocs     bool
 
 	bytesRead uint64
+
+	lastEntry int // where the last posting's freq-norm entry began in its chunk (hint.go)
 }
 
 var emptyPostingsIterator = &PostingsIterator{}
@@ -550,6 +552,9 @@ func (i *PostingsIterator) nextAtOrAfter(atOrAfter uint64) (segment.Posting, err
 	var normBits uint64
 	var hasLocs bool
 
+	if d := i.freqNormReader; d != nil && d.r != nil {
+		i.lastEntry = d.r.C
+	}
 	rv.freq, normBits, hasLocs, err = i.readFreqNormHasLocs()
 	if err != nil {
 		return nil, err

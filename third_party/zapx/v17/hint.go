@@ -1,0 +1,68 @@
+// Copyright (c) 2026 Minutebook. Licensed under the Apache License,
+// Version 2.0, as the rest of this package.
+
+package zap
+
+import (
+	"errors"
+
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// Minutebook's patch (see PATCHED.md): the freq-norm entries of a chunk
+// are varints read in order, so Advance to a posting deep in a chunk
+// decodes, or at best skips byte by byte, every entry before it. A caller
+// that has passed over the list once (Minutebook's block bounds do) can
+// note where some postings' entries begin, and jump straight there later.
+
+// LastEntry reports where the freq-norm entry of the posting last
+// returned by Next or Advance began: its byte offset in the posting's
+// chunk. ok is false for an iterator that does not read frequencies, has
+// deleted documents, reads locations, or holds a single posting, for
+// which AdvanceFrom would not use the offset.
+func (i *PostingsIterator) LastEntry() (offset int, ok bool) {
+	if !i.hintable() {
+		return 0, false
+	}
+	return i.lastEntry, true
+}
+
+// AdvanceFrom is Advance(atOrAfter) for a caller that knows that from,
+// the first posting at or after some document no later than atOrAfter,
+// has its freq-norm entry at byte offset of its chunk, as LastEntry
+// reported it on an iterator over the same list. When from is ahead of
+// the iterator, the iterator moves to it without reading the entries in
+// between; otherwise this is Advance.
+func (i *PostingsIterator) AdvanceFrom(atOrAfter, from uint64, offset int) (segment.Posting, error) {
+	if !i.hintable() || i.Actual == nil || !i.Actual.HasNext() ||
+		from <= uint64(i.Actual.PeekNext()) || i.postings.chunkSize == 0 {
+		return i.Advance(atOrAfter)
+	}
+	i.Actual.AdvanceIfNeeded(uint32(from))
+	if !i.Actual.HasNext() || uint64(i.Actual.PeekNext()) != from {
+		return nil, errBadHint
+	}
+	chunk := uint32(from / i.postings.chunkSize)
+	if i.currChunk != chunk || i.freqNormReader.isNil() {
+		if err := i.loadChunk(int(chunk)); err != nil {
+			return nil, err
+		}
+	}
+	if offset > len(i.freqNormReader.r.S) {
+		return nil, errBadHint
+	}
+	i.freqNormReader.r.C = offset
+	return i.Advance(atOrAfter)
+}
+
+// hintable reports whether LastEntry's offsets mean something to
+// AdvanceFrom on this iterator.
+func (i *PostingsIterator) hintable() bool {
+	return i.includeFreqNorm && !i.includeLocs && i.normBits1Hit == 0 &&
+		i.postings != nil && i.postings != emptyPostingsList &&
+		i.postings.postings == i.ActualBM && i.freqNormReader != nil
+}
+
+// errBadHint is a hint whose posting is not in the list: the caller's
+// bookkeeping is wrong, and its result would be too.
+var errBadHint = errors.New("zap: AdvanceFrom: the hinted posting is not in the list")
