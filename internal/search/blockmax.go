@@ -46,24 +46,13 @@ var minImpactPostings uint64 = 4096
 
 // impacts are one term's bounds in one segment, by block of impactBlock
 // local document numbers: the highest score at weight 1 of any posting in
-// the block (0: no posting). For a list scored ahead, they also note, by
-// block, the first posting at or after the block's start and where its
-// frequency entry begins in its zap chunk, so that stepping the term to a
-// block decodes no entries before it (see termNode.next).
+// the block (0: no posting). For a list scored ahead, they also note, for
+// every hintBlock documents, where the frequency entry of the first
+// posting at or after them begins in its zap chunk, so that stepping the
+// term there decodes no entries before it (see termNode.next).
 type impacts struct {
 	best []float64
-	from []uint32 // noEntry: no posting at or after the block's start
-	off  []uint32
-}
-
-// noEntry marks a block with no posting at or after its start.
-const noEntry = math.MaxUint32
-
-// entryHinter is a zap postings iterator that can report where a
-// posting's frequency entry begins and jump to it (third_party/zapx).
-type entryHinter interface {
-	LastEntry() (offset int, ok bool)
-	AdvanceFrom(atOrAfter, from uint64, offset int) (segment.Posting, error)
+	off  []uint32 // by hint block; noEntry: no posting from there on
 }
 
 // bound is the most any document of block b can score at weight w, as
@@ -74,6 +63,21 @@ func (imp *impacts) bound(b uint64, w float64) float64 {
 		s *= w
 	}
 	return s
+}
+
+// hintBlock is how many documents share one entry offset: a lookup steps
+// through at most this many documents' postings from it. (A quarter of a
+// bound's block: a common word's offsets then take half its bounds' room.)
+const hintBlock = 16
+
+// noEntry marks a hint block with no posting at or after its start.
+const noEntry = math.MaxUint32
+
+// entryHinter is a zap postings iterator that can report where a
+// posting's frequency entry begins and jump to it (third_party/zapx).
+type entryHinter interface {
+	LastEntry() (offset int, ok bool)
+	AdvanceFrom(atOrAfter, start uint64, offset int) (segment.Posting, error)
 }
 
 type impactKey struct {
@@ -114,10 +118,9 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 	it := pl.Iterator(!short, !short, false, nil)
 	hinter, _ := it.(entryHinter)
 	if !short && hinter != nil {
-		imp.from = make([]uint32, len(imp.best))
-		imp.off = make([]uint32, len(imp.best))
-		for b := range imp.from {
-			imp.from[b] = noEntry
+		imp.off = make([]uint32, seg.Count()/hintBlock+1)
+		for h := range imp.off {
+			imp.off[h] = noEntry
 		}
 	}
 	for {
@@ -134,24 +137,24 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 			continue
 		}
 		imp.best[b] = max(imp.best[b], unit.ofPosting(p))
-		if imp.from != nil && imp.from[b] == noEntry {
+		if h := p.Number() / hintBlock; imp.off != nil && imp.off[h] == noEntry {
 			off, ok := hinter.LastEntry()
 			if !ok { // deleted documents: no jumps
-				imp.from, imp.off = nil, nil
+				imp.off = nil
 				continue
 			}
-			imp.from[b], imp.off[b] = uint32(p.Number()), uint32(off)
+			imp.off[h] = uint32(off)
 		}
 	}
-	// A block without postings jumps to the next block's first.
-	for b := len(imp.from) - 2; b >= 0; b-- {
-		if imp.from[b] == noEntry {
-			imp.from[b], imp.off[b] = imp.from[b+1], imp.off[b+1]
+	// A hint block without postings jumps to the next one's first.
+	for h := len(imp.off) - 2; h >= 0; h-- {
+		if imp.off[h] == noEntry {
+			imp.off[h] = imp.off[h+1]
 		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	size := len(imp.best)*8 + len(imp.from)*8
+	size := len(imp.best)*8 + len(imp.off)*4
 	if c.bytes+size > maxImpactBytes {
 		clear(c.m)
 		c.bytes = 0

@@ -496,15 +496,11 @@ func (t *termNode) next(target uint64) (uint64, error) {
 			local := max(target, start) - start
 			var p segment.Posting
 			var err error
-			if s.imp != nil && s.imp.from != nil && t.hinter != nil {
-				// Straight to the target's block's first posting: the
-				// entries before it are never read.
-				b := local / impactBlock
-				if f := s.imp.from[b]; f != noEntry {
-					p, err = t.hinter.AdvanceFrom(local, uint64(f), int(s.imp.off[b]))
-				} else {
-					p, err = nil, nil // no posting from here on
-				}
+			if s.imp != nil && s.imp.off != nil && t.hinter != nil {
+				// Straight to the first posting of the target's hint
+				// block: the entries before it are never read.
+				h := local / hintBlock
+				p, err = t.hinter.AdvanceFrom(local, h*hintBlock, int(s.imp.off[h]))
 			} else {
 				p, err = t.it.Advance(local)
 			}

@@ -31,7 +31,7 @@ func read(p segment.Posting) posting {
 // hinter is the patched zap's jump to a noted posting (hint.go).
 type hinter interface {
 	LastEntry() (int, bool)
-	AdvanceFrom(atOrAfter, from uint64, offset int) (segment.Posting, error)
+	AdvanceFrom(atOrAfter, start uint64, offset int) (segment.Posting, error)
 }
 
 // TestAdvanceAgreesWithNext checks the patched zap (third_party/zapx):
@@ -131,13 +131,12 @@ func TestAdvanceAgreesWithNext(t *testing.T) {
 						if mode.hinted {
 							// From the first posting at or after a document
 							// up to 64 before the target.
-							from := target - min(target, uint64(rng.IntN(64)))
-							f := slices.IndexFunc(all, func(p posting) bool { return p.num >= from })
-							if f < 0 {
-								p, err = it.Advance(target)
-							} else {
-								p, err = it.(hinter).AdvanceFrom(target, all[f].num, offsets[f])
+							start := target - min(target, uint64(rng.IntN(64)))
+							off := 1 << 30 // none: AdvanceFrom must not read it
+							if f := slices.IndexFunc(all, func(p posting) bool { return p.num >= start }); f >= 0 {
+								off = offsets[f]
 							}
+							p, err = it.(hinter).AdvanceFrom(target, start, off)
 						} else {
 							p, err = it.Advance(target)
 						}

@@ -27,28 +27,28 @@ func (i *PostingsIterator) LastEntry() (offset int, ok bool) {
 	return i.lastEntry, true
 }
 
-// AdvanceFrom is Advance(atOrAfter) for a caller that knows that from,
-// the first posting at or after some document no later than atOrAfter,
-// has its freq-norm entry at byte offset of its chunk, as LastEntry
-// reported it on an iterator over the same list. When from is ahead of
-// the iterator, the iterator moves to it without reading the entries in
-// between; otherwise this is Advance.
-func (i *PostingsIterator) AdvanceFrom(atOrAfter, from uint64, offset int) (segment.Posting, error) {
+// AdvanceFrom is Advance(atOrAfter) for a caller that knows where the
+// freq-norm entry of the first posting at or after start (start no later
+// than atOrAfter) begins: at byte offset of that posting's chunk, as
+// LastEntry reported it on an iterator over the same list. When start is
+// ahead of the iterator, the iterator moves to that posting without
+// reading the entries in between; otherwise this is Advance.
+func (i *PostingsIterator) AdvanceFrom(atOrAfter, start uint64, offset int) (segment.Posting, error) {
 	if !i.hintable() || i.Actual == nil || !i.Actual.HasNext() ||
-		from <= uint64(i.Actual.PeekNext()) || i.postings.chunkSize == 0 {
+		start <= uint64(i.Actual.PeekNext()) || i.postings.chunkSize == 0 {
 		return i.Advance(atOrAfter)
 	}
-	i.Actual.AdvanceIfNeeded(uint32(from))
-	if !i.Actual.HasNext() || uint64(i.Actual.PeekNext()) != from {
-		return nil, errBadHint
+	i.Actual.AdvanceIfNeeded(uint32(start))
+	if !i.Actual.HasNext() {
+		return nil, nil
 	}
-	chunk := uint32(from / i.postings.chunkSize)
+	chunk := uint32(uint64(i.Actual.PeekNext()) / i.postings.chunkSize)
 	if i.currChunk != chunk || i.freqNormReader.isNil() {
 		if err := i.loadChunk(int(chunk)); err != nil {
 			return nil, err
 		}
 	}
-	if offset > len(i.freqNormReader.r.S) {
+	if offset < 0 || offset > len(i.freqNormReader.r.S) {
 		return nil, errBadHint
 	}
 	i.freqNormReader.r.C = offset
@@ -63,6 +63,6 @@ func (i *PostingsIterator) hintable() bool {
 		i.postings.postings == i.ActualBM && i.freqNormReader != nil
 }
 
-// errBadHint is a hint whose posting is not in the list: the caller's
-// bookkeeping is wrong, and its result would be too.
+// errBadHint is an offset outside its chunk: the caller's bookkeeping is
+// wrong, and its result would be too.
 var errBadHint = errors.New("zap: AdvanceFrom: the hinted posting is not in the list")
