@@ -273,17 +273,22 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 			}
 			slices.SortFunc(order, func(a, b int) int { return cmp.Compare(bounds[a], bounds[b]) })
 			clear(lookupOnly)
-			var sum float64
+			var sum, can float64
 			skip := true
-			for c, i := range order {
+			for _, i := range order {
 				sum += bounds[i]
-				// As o.score: the sum times the share of clauses matching.
-				if sum*(float64(c+1)/clauses) > theta {
+				// As o.score: the sum times the share of clauses matching,
+				// of which those without postings in the block are none.
+				if bounds[i] > 0 {
+					can++
+				}
+				if sum*(can/clauses) > theta {
 					skip = false
 					break
 				}
 				lookupOnly[i] = true
 			}
+			lookups := slices.Contains(lookupOnly, true)
 			if skip {
 				continue
 			}
@@ -304,6 +309,17 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 				if cand >= bEnd {
 					break
 				}
+				d = cand + 1
+				// The terms' matches are in already; a searcher's are not.
+				for _, i := range walked {
+					if o.docs[i] == cand {
+						matched.Add(uint32(cand - segStart))
+						break
+					}
+				}
+				if lookups && !mayBeat(o, cand, bounds, lookupOnly, theta) {
+					continue // its lookups could not lift it onto the page
+				}
 				for i, k := range o.kids {
 					if lookupOnly[i] && (o.docs[i] == unstarted || o.docs[i] < cand) {
 						var err error
@@ -313,18 +329,10 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 					}
 				}
 				o.cur = cand
-				// The terms' matches are in already; a searcher's are not.
-				for _, i := range walked {
-					if o.docs[i] == cand {
-						matched.Add(uint32(cand - segStart))
-						break
-					}
-				}
 				h.keep(n, scoredDoc{o.score(), cand})
 				if len(*h) == n {
 					theta = (*h)[0].score
 				}
-				d = cand + 1
 			}
 		}
 		total += matched.GetCardinality()
@@ -332,6 +340,28 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 		segStart = segEnd
 	}
 	return total, nil
+}
+
+// mayBeat reports whether cand, on which o's clauses that are not only
+// looked up sit where they match, could score above theta: what those
+// clauses score there, plus the bounds of the ones only looked up (as
+// o.score, times the share of clauses that could match). The margin
+// keeps a sum in another order than o.score's from dropping an equal.
+func mayBeat(o *orNode, cand uint64, bounds []float64, lookupOnly []bool, theta float64) bool {
+	var sum, can float64
+	for i, k := range o.kids {
+		switch {
+		case lookupOnly[i]:
+			if bounds[i] > 0 {
+				sum += bounds[i]
+				can++
+			}
+		case o.docs[i] == cand:
+			sum += k.score()
+			can++
+		}
+	}
+	return sum*(can/float64(len(o.kids)))*(1+1e-9) > theta
 }
 
 // tallyMatches counts a segment's matches, local numbers in a bitmap.
