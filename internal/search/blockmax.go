@@ -52,13 +52,28 @@ var minImpactPostings uint64 = 4096
 // term there decodes no entries before it (see termNode.next).
 type impacts struct {
 	best []float64
-	off  []uint32 // by hint block; noEntry: no posting from there on
+	sub  []float32 // the same by hint block, rounded up; nil for a short list
+	off  []uint32  // by hint block; noEntry: no posting from there on
 }
 
 // bound is the most any document of block b can score at weight w, as
 // termScorer.bm25 weights a score.
 func (imp *impacts) bound(b uint64, w float64) float64 {
 	s := imp.best[b]
+	if w != 1 {
+		s *= w
+	}
+	return s
+}
+
+// bound16 is the most document local of the segment can score at weight
+// w: its hint block's bound where the list was scored ahead, else its
+// block's.
+func (imp *impacts) bound16(local uint64, w float64) float64 {
+	if imp.sub == nil {
+		return imp.bound(local/impactBlock, w)
+	}
+	s := float64(imp.sub[local/hintBlock])
 	if w != 1 {
 		s *= w
 	}
@@ -117,6 +132,9 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 	unit := termScorer{boost: ts.boost, idf: ts.idf, weight: 1, avgDocLength: ts.avgDocLength}
 	it := pl.Iterator(!short, !short, false, nil)
 	hinter, _ := it.(entryHinter)
+	if !short {
+		imp.sub = make([]float32, seg.Count()/hintBlock+1)
+	}
 	if !short && hinter != nil {
 		imp.off = make([]uint32, seg.Count()/hintBlock+1)
 		for h := range imp.off {
@@ -136,8 +154,11 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 			imp.best[b] = sat
 			continue
 		}
-		imp.best[b] = max(imp.best[b], unit.ofPosting(p))
-		if h := p.Number() / hintBlock; imp.off != nil && imp.off[h] == noEntry {
+		score := unit.ofPosting(p)
+		imp.best[b] = max(imp.best[b], score)
+		h := p.Number() / hintBlock
+		imp.sub[h] = max(imp.sub[h], roundUp32(score))
+		if imp.off != nil && imp.off[h] == noEntry {
 			off, ok := hinter.LastEntry()
 			if !ok { // deleted documents: no jumps
 				imp.off = nil
@@ -154,7 +175,7 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	size := len(imp.best)*8 + len(imp.off)*4
+	size := len(imp.best)*8 + len(imp.sub)*4 + len(imp.off)*4
 	if c.bytes+size > maxImpactBytes {
 		clear(c.m)
 		c.bytes = 0
@@ -164,6 +185,15 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 		c.bytes += size
 	}
 	return imp, nil
+}
+
+// roundUp32 is the least float32 no less than x.
+func roundUp32(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
 }
 
 // blockMaxable reports whether rankByBlocks can rank o's matches: its
@@ -317,7 +347,7 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 						break
 					}
 				}
-				if lookups && !mayBeat(o, cand, bounds, lookupOnly, theta) {
+				if lookups && !mayBeat(o, cand, cand-segStart, imps, lookupOnly, theta) {
 					continue // its lookups could not lift it onto the page
 				}
 				for i, k := range o.kids {
@@ -342,18 +372,19 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 	return total, nil
 }
 
-// mayBeat reports whether cand, on which o's clauses that are not only
-// looked up sit where they match, could score above theta: what those
-// clauses score there, plus the bounds of the ones only looked up (as
-// o.score, times the share of clauses that could match). The margin
-// keeps a sum in another order than o.score's from dropping an equal.
-func mayBeat(o *orNode, cand uint64, bounds []float64, lookupOnly []bool, theta float64) bool {
+// mayBeat reports whether cand (local in its segment), on which o's
+// clauses that are not only looked up sit where they match, could score
+// above theta: what those clauses score there, plus the bounds of the
+// ones only looked up on cand's hint block (as o.score, times the share
+// of clauses that could match). The margin keeps a sum in another order
+// than o.score's from dropping an equal.
+func mayBeat(o *orNode, cand, local uint64, imps []*impacts, lookupOnly []bool, theta float64) bool {
 	var sum, can float64
 	for i, k := range o.kids {
 		switch {
 		case lookupOnly[i]:
-			if bounds[i] > 0 {
-				sum += bounds[i]
+			if x := imps[i].bound16(local, k.(*termNode).ts.weight); x > 0 {
+				sum += x
 				can++
 			}
 		case o.docs[i] == cand:

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -185,6 +186,45 @@ func sumIfAll(acc, clause []float64, first bool) {
 	}
 }
 
+// docBound is the most a document of segment si (local there) can score
+// under n: boundsIn's bound, on the document's hint block. The block's
+// bound is the most any of its documents can score; a match in a block
+// that makes the page is first checked against this finer one.
+func docBound(n node, si int, local uint64) float64 {
+	switch n := n.(type) {
+	case *termNode:
+		if imp := n.segs[si].imp; imp != nil {
+			return imp.bound16(local, n.ts.weight)
+		}
+		return 0 // no postings in the segment
+	case *orNode:
+		var sum float64
+		can := 0
+		for _, k := range n.kids {
+			if x := docBound(k, si, local); x > 0 {
+				sum += x
+				can++
+			}
+		}
+		return sum * (float64(can) / float64(len(n.kids)))
+	case *andNode:
+		var sum float64
+		for _, k := range n.kids {
+			x := docBound(k, si, local)
+			if x == 0 {
+				return 0
+			}
+			sum += x
+		}
+		return sum
+	case *notNode:
+		return docBound(n.must, si, local)
+	case noneNode:
+		return 0
+	}
+	return math.Inf(1)
+}
+
 // rankTreeByBlocks keeps root's best n matches in h, counting every match
 // with tally, and returns how many matched; root is treeBoundable. Blocks
 // go in document order and one is skipped only when its bound is no more
@@ -193,7 +233,11 @@ func sumIfAll(acc, clause []float64, first bool) {
 func rankTreeByBlocks(ctx context.Context, root node, snap *scorch.IndexSnapshot, n int, h *docHeap, tally *shardTally, cache *impactCache) (uint64, error) {
 	var total, segStart uint64
 	theta := -1.0 // no score is negative: nothing is skipped until n are kept
-	score := func(doc uint64) error {
+	score := func(si int, local uint32) error {
+		if theta >= 0 && docBound(root, si, uint64(local))*(1+1e-9) <= theta {
+			return nil // not even its hint block's bound makes the page
+		}
+		doc := segStart + uint64(local)
 		got, err := root.next(doc)
 		if err != nil {
 			return err
@@ -232,13 +276,13 @@ func rankTreeByBlocks(ctx context.Context, root node, snap *scorch.IndexSnapshot
 			case tb.rest[block] <= theta:
 				few.AdvanceIfNeeded(local)
 				for few.HasNext() && few.PeekNext() < blockEnd {
-					if err := score(segStart + uint64(few.Next())); err != nil {
+					if err := score(si, few.Next()); err != nil {
 						return 0, err
 					}
 				}
 			default:
 				for it.HasNext() && it.PeekNext() < blockEnd {
-					if err := score(segStart + uint64(it.Next())); err != nil {
+					if err := score(si, it.Next()); err != nil {
 						return 0, err
 					}
 				}
