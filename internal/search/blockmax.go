@@ -279,6 +279,12 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 		if d := sg.deleted; d != nil {
 			matched.AndNot(d)
 		}
+		// The searchers' matches, as a dense bitset: added to the bitmap
+		// one by one, a common phrase's were an eighth of its search.
+		var walkedBits []uint64
+		if len(walked) > 0 {
+			walkedBits = make([]uint64, (segEnd-segStart)/64+1)
+		}
 		for b := segStart; b < segEnd; b += impactBlock {
 			if (b-segStart)%(impactBlock<<12) == 0 && ctx.Err() != nil {
 				return 0, ctx.Err()
@@ -343,7 +349,8 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 				// The terms' matches are in already; a searcher's are not.
 				for _, i := range walked {
 					if o.docs[i] == cand {
-						matched.Add(uint32(cand - segStart))
+						l := cand - segStart
+						walkedBits[l/64] |= 1 << (l % 64)
 						break
 					}
 				}
@@ -364,6 +371,9 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 					theta = (*h)[0].score
 				}
 			}
+		}
+		if walkedBits != nil {
+			matched.Or(roaring.FromDense(walkedBits, false))
 		}
 		total += matched.GetCardinality()
 		tallyMatches(tally, si, matched)
