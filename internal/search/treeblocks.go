@@ -233,9 +233,17 @@ func docBound(n node, si int, local uint64) float64 {
 func rankTreeByBlocks(ctx context.Context, root node, snap *scorch.IndexSnapshot, n int, h *docHeap, tally *shardTally, cache *impactCache) (uint64, error) {
 	var total, segStart uint64
 	theta := -1.0 // no score is negative: nothing is skipped until n are kept
+	// The last hint block's bound: matches come in order, several a block.
+	boundSeg, boundBlock, bound := -1, uint32(0), 0.0
 	score := func(si int, local uint32) error {
-		if theta >= 0 && docBound(root, si, uint64(local))*(1+1e-9) <= theta {
-			return nil // not even its hint block's bound makes the page
+		if theta >= 0 {
+			if si != boundSeg || local/hintBlock != boundBlock {
+				boundSeg, boundBlock = si, local/hintBlock
+				bound = docBound(root, si, uint64(local))
+			}
+			if bound*(1+1e-9) <= theta {
+				return nil // not even its hint block's bound makes the page
+			}
 		}
 		doc := segStart + uint64(local)
 		got, err := root.next(doc)
