@@ -67,10 +67,10 @@ func (imp *impacts) bound(b uint64, w float64) float64 {
 	return s
 }
 
-// bound16 is the most document local of the segment can score at weight
+// boundAt is the most document local of the segment can score at weight
 // w: its hint block's bound where the list was scored ahead, else its
 // block's.
-func (imp *impacts) bound16(local uint64, w float64) float64 {
+func (imp *impacts) boundAt(local uint64, w float64) float64 {
 	if imp.sub == nil {
 		return imp.bound(local/impactBlock, w)
 	}
@@ -81,9 +81,11 @@ func (imp *impacts) bound16(local uint64, w float64) float64 {
 	return s
 }
 
-// hintBlock is how many documents share one entry offset: a lookup steps
-// through at most this many documents' postings from it. (A quarter of a
-// bound's block: a common word's offsets then take half its bounds' room.)
+// hintBlock is how many documents share one entry offset and one finer
+// bound: a lookup steps through at most this many documents' postings
+// from the offset. (A quarter of a bound's block: a long list's offsets
+// and finer bounds take half a byte a document, four times its block
+// bounds' room.)
 const hintBlock = 16
 
 // noEntry marks a hint block with no posting at or after its start.
@@ -394,7 +396,7 @@ func mayBeat(o *orNode, cand, local uint64, imps []*impacts, lookupOnly []bool, 
 	for i, k := range o.kids {
 		switch {
 		case lookupOnly[i]:
-			if x := imps[i].bound16(local, k.(*termNode).ts.weight); x > 0 {
+			if x := imps[i].boundAt(local, k.(*termNode).ts.weight); x > 0 {
 				sum += x
 				can++
 			}

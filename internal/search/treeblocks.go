@@ -194,7 +194,7 @@ func docBound(n node, si int, local uint64) float64 {
 	switch n := n.(type) {
 	case *termNode:
 		if imp := n.segs[si].imp; imp != nil {
-			return imp.bound16(local, n.ts.weight)
+			return imp.boundAt(local, n.ts.weight)
 		}
 		return 0 // no postings in the segment
 	case *orNode:
