@@ -65,4 +65,4 @@ func (i *PostingsIterator) hintable() bool {
 
 // errBadHint is an offset outside its chunk: the caller's bookkeeping is
 // wrong, and its result would be too.
-var errBadHint = errors.New("zap: AdvanceFrom: the hinted posting is not in the list")
+var errBadHint = errors.New("zap: AdvanceFrom: the offset is outside its chunk")
