@@ -756,7 +756,7 @@ func (i *PostingsIterator) nextDocNumAtOrAfterClean(
 
 	// Far ahead, without locations: find the target by the bitmap's own
 	// skip and skip the entries passed in its chunk by count.
-	if !i.includeLocs && atOrAfter >= uint64(i.Actual.PeekNext())+farAhead {
+	if atOrAfter >= uint64(i.Actual.PeekNext())+farAhead {
 		return i.skipFar(atOrAfter)
 	}
 
@@ -796,21 +796,14 @@ func (i *PostingsIterator) nextDocNumAtOrAfterClean(
 		return 0, false, nil
 	}
 
-	if !i.includeLocs && sameChunkNexts > 0 {
+	if sameChunkNexts > 0 {
 		// Minutebook: the passed entries skipped in one pass.
 		if i.currChunk != nChunk || i.freqNormReader.isNil() {
 			if err := i.loadChunk(int(nChunk)); err != nil {
 				return 0, false, fmt.Errorf("error loading chunk: %v", err)
 			}
 		}
-		i.skipFreqNorms(uint64(sameChunkNexts))
-		sameChunkNexts = 0
-	}
-	for j := 0; j < sameChunkNexts; j++ {
-		err := i.currChunkNext(nChunk)
-		if err != nil {
-			return 0, false, fmt.Errorf("error optimized currChunkNext: %v", err)
-		}
+		i.skipEntries(uint64(sameChunkNexts))
 	}
 
 	if i.currChunk != nChunk || i.freqNormReader.isNil() {
@@ -828,8 +821,8 @@ func (i *PostingsIterator) nextDocNumAtOrAfterClean(
 // the bitmap twice.
 const farAhead = 128
 
-// skipFar moves a clean iterator that reads frequencies and norms but no
-// locations to the first posting at or after atOrAfter: the bitmap
+// skipFar moves a clean iterator that reads frequencies and norms to the
+// first posting at or after atOrAfter: the bitmap
 // advances by its own skip, the posting's chunk is loaded if it is not
 // the current one, and the freq-norm entries of the postings passed in
 // that chunk, counted by rank, are skipped in one pass over their bytes.
@@ -853,9 +846,57 @@ func (i *PostingsIterator) skipFar(atOrAfter uint64) (uint64, bool, error) {
 		if from > 0 {
 			passed -= i.ActualBM.Rank(from - 1)
 		}
-		i.skipFreqNorms(passed)
+		i.skipEntries(passed)
 	}
 	return uint64(n), true, nil
+}
+
+// skipEntries moves the readers past k postings' entries: their
+// freq-norm entries and, for an iterator that reads locations, the
+// locations of those that have them.
+func (i *PostingsIterator) skipEntries(k uint64) {
+	if i.includeLocs {
+		i.skipFreqNormsLocs(k)
+	} else {
+		i.skipFreqNorms(k)
+	}
+}
+
+// skipFreqNormsLocs is skipFreqNorms for an iterator that reads
+// locations: a posting whose freqHasLocs has its lowest bit set (the
+// varint's first byte holds it) also has its locations skipped, a
+// uvarint length then that many bytes, as currChunkNext skips them.
+func (i *PostingsIterator) skipFreqNormsLocs(k uint64) {
+	r, lr := i.freqNormReader.r, i.locReader.r
+	S, C := r.S, r.C
+	LS, LC := lr.S, lr.C
+	for ; k > 0 && C < len(S); k-- {
+		start := C
+		for C < len(S) && S[C] >= 0x80 {
+			C++
+		}
+		C++ // freqHasLocs's last byte
+		if !(C-start == 1 && S[start] <= 1) {
+			for C < len(S) && S[C] >= 0x80 {
+				C++
+			}
+			C++ // the norm's last byte
+		}
+		if S[start]&1 != 0 {
+			var n uint64
+			for shift := uint(0); LC < len(LS); shift += 7 {
+				b := LS[LC]
+				LC++
+				n |= uint64(b&0x7f) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			LC += int(n)
+		}
+	}
+	r.C = min(C, len(S))
+	lr.C = min(LC, len(LS))
 }
 
 // skipFreqNorms moves the freq-norm reader past k postings' entries: a
