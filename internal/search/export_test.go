@@ -226,3 +226,17 @@ func SegmentCounts(ix *Index) ([]int, error) {
 	err := ix.eachShardSnapshot(func(i int, snap *scorch.IndexSnapshot) { counts[i] = len(snap.Segments()) })
 	return counts, err
 }
+
+// DeletedDocs counts the deleted documents the index's segments still
+// hold, as searches see them (deletedIn).
+func DeletedDocs(ix *Index) (uint64, error) {
+	var n uint64
+	err := ix.eachShardSnapshot(func(_ int, snap *scorch.IndexSnapshot) {
+		for _, ss := range snap.Segments() {
+			if d := deletedIn(ss); d != nil {
+				n += d.GetCardinality()
+			}
+		}
+	})
+	return n, err
+}
