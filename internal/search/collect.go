@@ -29,7 +29,8 @@ type countingQuery struct {
 	facets, quarters bool // what to count
 
 	mu        sync.Mutex
-	counts    map[string]int
+	counts    []int    // by facet value number (columns.names)
+	names     []string // value number → facet value, the longest list seen
 	byQuarter map[quarterKey]int
 }
 
@@ -40,7 +41,7 @@ type quarterKey struct {
 }
 
 func newCountingQuery(q bq.Query, cols *columns, facets, quarters bool) *countingQuery {
-	return &countingQuery{q: q, cols: cols, facets: facets, quarters: quarters, counts: map[string]int{}, byQuarter: map[quarterKey]int{}}
+	return &countingQuery{q: q, cols: cols, facets: facets, quarters: quarters, byQuarter: map[quarterKey]int{}}
 }
 
 func (cq *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts search.SearcherOptions) (search.Searcher, error) {
@@ -129,10 +130,17 @@ func (t *shardTally) add() {
 	cq := t.cq
 	cq.mu.Lock()
 	defer cq.mu.Unlock()
+	// By number, not by name: a map of names, grown afresh for every
+	// search, cost a twentieth of a search page. Numbers are the same in
+	// every shard's view (columns.names only grows).
+	if len(t.v.names) > len(cq.names) {
+		cq.names = t.v.names
+	}
+	if len(counts) > len(cq.counts) {
+		cq.counts = append(cq.counts, make([]int, len(counts)-len(cq.counts))...)
+	}
 	for v, n := range counts {
-		if n > 0 {
-			cq.counts[t.v.names[v]] += int(n)
-		}
+		cq.counts[v] += int(n)
 	}
 	for k, n := range t.quarters {
 		cq.byQuarter[quarterKey{int(k[0]), t.v.names[k[1]]}] += n
@@ -158,11 +166,24 @@ func (cq *countingQuery) quarterCounts() []QuarterCount {
 	return out
 }
 
-// result is the facet counts, every shard's summed.
-func (cq *countingQuery) result() map[string]int {
+// result is the facet values counted, every shard's summed, in no
+// particular order.
+func (cq *countingQuery) result() []termCount {
 	cq.mu.Lock()
 	defer cq.mu.Unlock()
-	return cq.counts
+	var out []termCount
+	for v, n := range cq.counts {
+		if n > 0 {
+			out = append(out, termCount{cq.names[v], n})
+		}
+	}
+	return out
+}
+
+// termCount is a term of the facets field and how many matches hold it.
+type termCount struct {
+	term string
+	n    int
 }
 
 // dateOrderQuery keeps the first n matches of q in date order, newest

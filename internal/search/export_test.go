@@ -104,7 +104,11 @@ func FacetsAgainstBleve(ctx context.Context, ix *Index, q string) (ours, bleves 
 			bleves[t.Term] = t.Count
 		}
 	}
-	return cq.result(), bleves, nil
+	ours = map[string]int{}
+	for _, tc := range cq.result() {
+		ours[tc.term] = tc.n
+	}
+	return ours, bleves, nil
 }
 
 // RelatedByBleveSort is Related done by Bleve's date sort, as it was
