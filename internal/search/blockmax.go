@@ -296,11 +296,22 @@ func rankByBlocks(ctx context.Context, o *orNode, n int, h *docHeap, tally *shar
 			// Each clause's bound in this block: from its impacts, or
 			// none for a Bleve searcher, which is walked wherever it
 			// matches.
+			var all, allCan float64
 			for i := range o.kids {
 				bounds[i] = math.Inf(1)
 				if imps[i] != nil {
 					bounds[i] = imps[i].bound((b-segStart)/impactBlock, terms[i].ts.weight)
 				}
+				if bounds[i] > 0 {
+					all += bounds[i]
+					allCan++
+				}
+			}
+			// Most blocks of a long list are skipped: that is decided here,
+			// before the clauses are sorted. (The margin: the loop below
+			// sums in another order.)
+			if all*(allCan/clauses)*(1+1e-9) <= theta {
+				continue
 			}
 			// The clauses with the lowest bounds, as long as a document
 			// holding only those cannot beat the worst kept hit, are only
