@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -284,5 +287,53 @@ func TestItemPageCachedUntilIndexChanges(t *testing.T) {
 	}
 	if _, after := get(t, ts, sendItem); strings.Contains(after, `href="/topics/send"`) {
 		t.Error("the item page still shows its old topic after the index applied the change")
+	}
+}
+
+// Pages are gzipped for a client that accepts it, readable by any gzip
+// reader (the standard library's here), and sent plain to one that does
+// not.
+func TestGzip(t *testing.T) {
+	ts, _ := newTestServer(t)
+	fetch := func(path, encoding string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+		req.Header.Set("Accept-Encoding", encoding) // set: the transport then leaves the body as sent
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, b
+	}
+	for _, path := range []string{"/search?q=education", sendItem, meeting2022} {
+		plainResp, plain := fetch(path, "identity")
+		if plainResp.StatusCode != http.StatusOK || plainResp.Header.Get("Content-Encoding") != "" {
+			t.Fatalf("%s, identity: status %d, Content-Encoding %q", path, plainResp.StatusCode, plainResp.Header.Get("Content-Encoding"))
+		}
+		resp, body := fetch(path, "gzip, deflate, br")
+		if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+			t.Fatalf("%s: Content-Encoding %q, want gzip", path, got)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		unzipped, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if len(body) >= len(plain) {
+			t.Errorf("%s: gzipped %d bytes, plain %d", path, len(body), len(plain))
+		}
+		// Search pages say how long the search took: compare the rest.
+		took := regexp.MustCompile(`[0-9.]+[µm]?s\b`)
+		if a, b := took.ReplaceAll(unzipped, nil), took.ReplaceAll(plain, nil); !bytes.Equal(a, b) {
+			t.Errorf("%s: gzipped body differs from the plain one", path)
+		}
 	}
 }
