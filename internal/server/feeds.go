@@ -82,7 +82,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request, title, selfPath, h
 			Title: fmt.Sprintf("%s — %s, %s", t, h.CommitteeName, h.CouncilName), ID: s.abs(r, "/i/"+h.Key),
 			Updated: date + "T00:00:00Z", Published: date + "T00:00:00Z",
 			Links:   []atomLink{{Rel: "alternate", Href: s.abs(r, h.Path), Type: "text/html"}},
-			Summary: atomText{Type: "html", Body: s.sanitise.Sanitize(h.SnippetHTML)},
+			Summary: atomText{Type: "html", Body: s.snippetHTML(h.SnippetHTML)},
 		}
 		if e.Summary.Body == "" {
 			e.Summary = atomText{Type: "text", Body: fmt.Sprintf("%s, %s, %s", h.CommitteeName, h.CouncilName, humanDate(h.Date))}

@@ -365,7 +365,7 @@ func (s *Server) hitRows(hits []search.Hit) []web.HitRow {
 			Title: h.Title, URL: h.Path, Number: h.Number, Date: humanDate(h.Date),
 			Council: h.CouncilName, CouncilURL: councilURL(h.Council),
 			Committee: h.CommitteeName, CommitteeURL: committeeURL(h.Council, h.Committee),
-			MeetingURL: h.MeetingPath, SnippetHTML: s.sanitise.Sanitize(h.SnippetHTML), Topics: s.topicLinks(h.Topics),
+			MeetingURL: h.MeetingPath, SnippetHTML: s.snippetHTML(h.SnippetHTML), Topics: s.topicLinks(h.Topics),
 		})
 	}
 	return out

@@ -284,7 +284,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 		}
 		out.Hits = append(out.Hits, apiHit{Key: h.Key, URL: s.abs(r, h.Path), Council: h.Council, CouncilName: h.CouncilName,
 			Committee: h.CommitteeName, Date: nullable(h.Date), Number: nullable(h.Number), Title: nullable(h.Title),
-			SnippetHTML: s.sanitise.Sanitize(h.SnippetHTML), Score: h.Score, Topics: topics})
+			SnippetHTML: s.snippetHTML(h.SnippetHTML), Score: h.Score, Topics: topics})
 	}
 	for name, vals := range res.Facets {
 		fs := []apiFacet{}
