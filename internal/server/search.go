@@ -134,20 +134,37 @@ func contains(list []string, s string) bool {
 }
 
 // with returns params with key set to value (page reset unless it is the key).
-func with(params url.Values, key, value string) string {
-	p := url.Values{}
+func with(params url.Values, key, value string) string { return withEach(params, key)(value) }
+
+// withEach is with(params, key, ·) for many values at the cost of one: the
+// other parameters are encoded once, where a search page's hundred facet
+// links each copied and encoded them all. Encode sorts by key, so the
+// link is the keys before key, then key, then the keys after it.
+func withEach(params url.Values, key string) func(value string) string {
+	before, after := url.Values{}, url.Values{}
 	for k, v := range params {
-		p[k] = append([]string(nil), v...)
+		switch {
+		case k == key || (k == "page" && key != "page"):
+		case k < key:
+			before[k] = v
+		default:
+			after[k] = v
+		}
 	}
-	if key != "page" {
-		p.Del("page")
+	b, a := before.Encode(), after.Encode()
+	return func(value string) string {
+		parts := make([]string, 0, 3)
+		if b != "" {
+			parts = append(parts, b)
+		}
+		if value != "" {
+			parts = append(parts, url.QueryEscape(key)+"="+url.QueryEscape(value))
+		}
+		if a != "" {
+			parts = append(parts, a)
+		}
+		return strings.Join(parts, "&")
 	}
-	if value == "" {
-		p.Del(key)
-	} else {
-		p.Set(key, value)
-	}
-	return p.Encode()
 }
 
 var facetParam = map[string]string{"council": "council", "committee": "committee", "topic": "topic"}
@@ -156,6 +173,10 @@ func facetGroups(params url.Values, facets map[string][]search.FacetValue, s *Se
 	var out []web.FacetGroup
 	for _, f := range []struct{ name, label string }{{"council", "Council"}, {"committee", "Committee"}, {"topic", "Topic"}, {"year", "Year"}} {
 		g := web.FacetGroup{Label: f.label}
+		var link func(string) string
+		if param, ok := facetParam[f.name]; ok {
+			link = withEach(params, param)
+		}
 		for _, fv := range facets[f.name] {
 			label := fv.Label
 			if f.name == "topic" {
@@ -183,9 +204,9 @@ func facetGroups(params url.Values, facets map[string][]search.FacetValue, s *Se
 				param := facetParam[f.name]
 				row.Active = params.Get(param) == fv.Value
 				if row.Active {
-					row.URL = "/search?" + with(params, param, "")
+					row.URL = "/search?" + link("")
 				} else {
-					row.URL = "/search?" + with(params, param, fv.Value)
+					row.URL = "/search?" + link(fv.Value)
 				}
 			}
 			g.Rows = append(g.Rows, row)
