@@ -118,10 +118,21 @@ func (t *shardTally) combos(seg int) []uint32 {
 func (t *shardTally) add() {
 	counts := make([]uint32, t.v.nterms)
 	for seg, cc := range t.byCombo {
+		if cc == nil {
+			continue // no match in the segment
+		}
 		col := t.v.cols[seg]
+		byPart := make([]uint32, len(col.pstart)-1)
 		for k, n := range cc {
 			if n > 0 {
-				for _, v := range col.values(uint32(k)) {
+				p := col.parts[k]
+				byPart[p[0]] += n
+				byPart[p[1]] += n
+			}
+		}
+		for p, n := range byPart {
+			if n > 0 {
+				for _, v := range col.partValues(uint32(p)) {
 					counts[v] += n
 				}
 			}

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -37,11 +38,18 @@ type columns struct {
 // 100,000 items, a segment holds about one combination per four items).
 // A search counts a match with one increment, by combination, and adds up
 // each combination's values once at the end, where counting every value
-// of every match was most of a broad faceted search.
+// of every match was most of a broad faceted search. A combination is
+// added up by its two parts, its place (council, committee and year,
+// shared by a meeting's items) and its set of topics: a segment has few
+// of those, where a million items made a hundred thousand combinations
+// of four or five values each.
 type segColumn struct {
 	combo  []uint32 // document d's facet values are combination combo[d]'s
 	cstart []uint32 // combination k's values are cvals[cstart[k]:cstart[k+1]]
 	cvals  []uint32
+	parts  [][2]uint32 // combination k's place and topics, as parts
+	pstart []uint32    // part p's values are pvals[pstart[p]:pstart[p+1]]
+	pvals  []uint32
 	date   []int64 // Unix nanoseconds; noDate when the item has none
 	sorted []int64 // date, sorted: how many items a date range holds
 	used   time.Time
@@ -115,14 +123,28 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 		return nil, fmt.Errorf("search: segment %T has no doc values", seg)
 	}
 	n := seg.Count()
-	col := &segColumn{combo: make([]uint32, n), cstart: []uint32{0}, date: make([]int64, n)}
+	col := &segColumn{combo: make([]uint32, n), cstart: []uint32{0}, pstart: []uint32{0}, date: make([]int64, n)}
 	local := map[string]uint32{}
 	var localNames []string
 	var (
-		vals   []uint32              // the current document's values
-		combos = map[string]uint32{} // a combination's values, as bytes → its number
-		key    []byte
+		vals, place, topics []uint32                                   // the current document's values, all and by part
+		combos, parts       = map[string]uint32{}, map[string]uint32{} // values, as bytes → number
+		key                 []byte
 	)
+	part := func(vals []uint32) uint32 {
+		key = key[:0]
+		for _, v := range vals {
+			key = binary.LittleEndian.AppendUint32(key, v)
+		}
+		p, ok := parts[string(key)]
+		if !ok {
+			p = uint32(len(col.pstart) - 1)
+			parts[string(key)] = p
+			col.pvals = append(col.pvals, vals...)
+			col.pstart = append(col.pstart, uint32(len(col.pvals)))
+		}
+		return p
+	}
 	fields := []string{fFacets, fDate}
 	var (
 		state segment.DocVisitState
@@ -147,9 +169,14 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 			localNames = append(localNames, string(term))
 		}
 		vals = append(vals, id)
+		if bytes.HasPrefix(term, topicPrefix) {
+			topics = append(topics, id)
+		} else {
+			place = append(place, id)
+		}
 	}
 	for d := uint64(0); d < n; d++ {
-		date, vals = noDate, vals[:0]
+		date, vals, place, topics = noDate, vals[:0], place[:0], topics[:0]
 		if state, err = dv.VisitDocValues(d, fields, visit, state); err != nil {
 			return nil, fmt.Errorf("search: reading doc values of document %d: %w", d, err)
 		}
@@ -164,6 +191,7 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 			combos[string(key)] = k
 			col.cvals = append(col.cvals, vals...)
 			col.cstart = append(col.cstart, uint32(len(col.cvals)))
+			col.parts = append(col.parts, [2]uint32{part(place), part(topics)})
 		}
 		col.combo[d] = k
 	}
@@ -188,6 +216,9 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 	for i, l := range col.cvals {
 		col.cvals[i] = global[l]
 	}
+	for i, l := range col.pvals {
+		col.pvals[i] = global[l]
+	}
 	col.used = time.Now()
 	for s, old := range c.segs {
 		if time.Since(old.used) > columnIdle {
@@ -211,6 +242,12 @@ func (v *colView) segmentOf(doc uint64) (int, uint64) {
 
 // values are combination k's numbered facet values.
 func (c *segColumn) values(k uint32) []uint32 { return c.cvals[c.cstart[k]:c.cstart[k+1]] }
+
+// partValues are part p's numbered facet values.
+func (c *segColumn) partValues(p uint32) []uint32 { return c.pvals[c.pstart[p]:c.pstart[p+1]] }
+
+// topicPrefix begins the facet terms of topics.
+var topicPrefix = []byte("topic" + groupSep)
 
 // combos is how many combinations of facet values the segment holds.
 func (c *segColumn) combos() int { return len(c.cstart) - 1 }
