@@ -476,6 +476,7 @@ type termSeg struct {
 	seg     segment.Segment
 	deleted *roaring.Bitmap // the segment's deleted documents, or nil
 	imp     *impacts        // the term's bounds here, once a ranking asked for them
+	holds   []uint64        // the documents with a posting, as a dense bitset, once rankTreeByBlocks asked
 }
 
 func (t *termNode) next(target uint64) (uint64, error) {

@@ -99,7 +99,7 @@ func boundsIn(n node, si int, docs uint64, cache *impactCache) (treeBlocks, erro
 		if err != nil {
 			return out, err
 		}
-		sg.imp = imp
+		sg.imp, sg.holds = imp, out.bits.ToDense()
 		for b := range out.bound {
 			out.bound[b] = imp.bound(uint64(b), n.ts.weight)
 		}
@@ -225,6 +225,47 @@ func docBound(n node, si int, local uint64) float64 {
 	return math.Inf(1)
 }
 
+// holdsBound is docBound, counting only the terms with a posting in the
+// document: a disjunction's bound is the sum of the clauses that match
+// it, times their share, as its score is. A match of one word of two in
+// the text, beside a title in its hint block holding the other, is
+// bounded at a quarter of what docBound allows.
+func holdsBound(n node, si int, local uint64) float64 {
+	switch n := n.(type) {
+	case *termNode:
+		sg := &n.segs[si]
+		if sg.imp == nil || local/64 >= uint64(len(sg.holds)) || sg.holds[local/64]&(1<<(local%64)) == 0 {
+			return 0
+		}
+		return sg.imp.boundAt(local, n.ts.weight)
+	case *orNode:
+		var sum float64
+		can := 0
+		for _, k := range n.kids {
+			if x := holdsBound(k, si, local); x > 0 {
+				sum += x
+				can++
+			}
+		}
+		return sum * (float64(can) / float64(len(n.kids)))
+	case *andNode:
+		var sum float64
+		for _, k := range n.kids {
+			x := holdsBound(k, si, local)
+			if x == 0 {
+				return 0
+			}
+			sum += x
+		}
+		return sum
+	case *notNode:
+		return holdsBound(n.must, si, local)
+	case noneNode:
+		return 0
+	}
+	return math.Inf(1)
+}
+
 // rankTreeByBlocks keeps root's best n matches in h, counting every match
 // with tally, and returns how many matched; root is treeBoundable. Blocks
 // go in document order and one is skipped only when its bound is no more
@@ -243,6 +284,9 @@ func rankTreeByBlocks(ctx context.Context, root node, snap *scorch.IndexSnapshot
 			}
 			if bound*(1+1e-9) <= theta {
 				return nil // not even its hint block's bound makes the page
+			}
+			if holdsBound(root, si, uint64(local))*(1+1e-9) <= theta {
+				return nil // nor the bound of the terms it holds
 			}
 		}
 		doc := segStart + uint64(local)
