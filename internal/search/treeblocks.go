@@ -186,50 +186,15 @@ func sumIfAll(acc, clause []float64, first bool) {
 	}
 }
 
-// docBound is the most a document of segment si (local there) can score
-// under n: boundsIn's bound, on the document's hint block. The block's
-// bound is the most any of its documents can score; a match in a block
-// that makes the page is first checked against this finer one.
-func docBound(n node, si int, local uint64) float64 {
-	switch n := n.(type) {
-	case *termNode:
-		if imp := n.segs[si].imp; imp != nil {
-			return imp.boundAt(local, n.ts.weight)
-		}
-		return 0 // no postings in the segment
-	case *orNode:
-		var sum float64
-		can := 0
-		for _, k := range n.kids {
-			if x := docBound(k, si, local); x > 0 {
-				sum += x
-				can++
-			}
-		}
-		return sum * (float64(can) / float64(len(n.kids)))
-	case *andNode:
-		var sum float64
-		for _, k := range n.kids {
-			x := docBound(k, si, local)
-			if x == 0 {
-				return 0
-			}
-			sum += x
-		}
-		return sum
-	case *notNode:
-		return docBound(n.must, si, local)
-	case noneNode:
-		return 0
-	}
-	return math.Inf(1)
-}
-
-// holdsBound is docBound, counting only the terms with a posting in the
-// document: a disjunction's bound is the sum of the clauses that match
-// it, times their share, as its score is. A match of one word of two in
-// the text, beside a title in its hint block holding the other, is
-// bounded at a quarter of what docBound allows.
+// holdsBound is the most a document of segment si (local there) can
+// score under n, checked before the tree is stepped to it: boundsIn's
+// bound on the document's hint block, counting only the terms with a
+// posting in the document, so that a disjunction's bound is the sum of
+// the clauses that match it times their share, as its score is. (A bound
+// by hint block alone also counted a title in the block holding another
+// word: housing OR transport scored ten times the documents.) The sums
+// restate boundsIn's for one document: a change to one belongs in the
+// other.
 func holdsBound(n node, si int, local uint64) float64 {
 	switch n := n.(type) {
 	case *termNode:
@@ -274,20 +239,9 @@ func holdsBound(n node, si int, local uint64) float64 {
 func rankTreeByBlocks(ctx context.Context, root node, snap *scorch.IndexSnapshot, n int, h *docHeap, tally *shardTally, cache *impactCache) (uint64, error) {
 	var total, segStart uint64
 	theta := -1.0 // no score is negative: nothing is skipped until n are kept
-	// The last hint block's bound: matches come in order, several a block.
-	boundSeg, boundBlock, bound := -1, uint32(0), 0.0
 	score := func(si int, local uint32) error {
-		if theta >= 0 {
-			if si != boundSeg || local/hintBlock != boundBlock {
-				boundSeg, boundBlock = si, local/hintBlock
-				bound = docBound(root, si, uint64(local))
-			}
-			if bound*(1+1e-9) <= theta {
-				return nil // not even its hint block's bound makes the page
-			}
-			if holdsBound(root, si, uint64(local))*(1+1e-9) <= theta {
-				return nil // nor the bound of the terms it holds
-			}
+		if theta >= 0 && holdsBound(root, si, uint64(local))*(1+1e-9) <= theta {
+			return nil // not even the bound of the terms it holds makes the page
 		}
 		doc := segStart + uint64(local)
 		got, err := root.next(doc)
