@@ -108,7 +108,7 @@ func (t *shardTally) local(seg int, d uint64) {
 func (t *shardTally) combos(seg int) []uint32 {
 	cc := t.byCombo[seg]
 	if cc == nil {
-		cc = make([]uint32, t.v.cols[seg].combos())
+		cc = make([]uint32, t.v.cols[seg].numCombos())
 		t.byCombo[seg] = cc
 	}
 	return cc
@@ -122,7 +122,7 @@ func (t *shardTally) add() {
 			continue // no match in the segment
 		}
 		col := t.v.cols[seg]
-		byPart := make([]uint32, len(col.pstart)-1)
+		byPart := make([]uint32, col.partSets.len())
 		for k, n := range cc {
 			if n > 0 {
 				p := col.parts[k]

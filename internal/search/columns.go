@@ -44,15 +44,13 @@ type columns struct {
 // of those, where a million items made a hundred thousand combinations
 // of four or five values each.
 type segColumn struct {
-	combo  []uint32 // document d's facet values are combination combo[d]'s
-	cstart []uint32 // combination k's values are cvals[cstart[k]:cstart[k+1]]
-	cvals  []uint32
-	parts  [][2]uint32 // combination k's place and topics, as parts
-	pstart []uint32    // part p's values are pvals[pstart[p]:pstart[p+1]]
-	pvals  []uint32
-	date   []int64 // Unix nanoseconds; noDate when the item has none
-	sorted []int64 // date, sorted: how many items a date range holds
-	used   time.Time
+	combo    []uint32    // document d's facet values are combination combo[d]'s
+	combos   valueSets   // the combinations
+	parts    [][2]uint32 // combination k's place and topics, as parts
+	partSets valueSets   // the parts
+	date     []int64     // Unix nanoseconds; noDate when the item has none
+	sorted   []int64     // date, sorted: how many items a date range holds
+	used     time.Time
 }
 
 const noDate = math.MinInt64
@@ -123,28 +121,11 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 		return nil, fmt.Errorf("search: segment %T has no doc values", seg)
 	}
 	n := seg.Count()
-	col := &segColumn{combo: make([]uint32, n), cstart: []uint32{0}, pstart: []uint32{0}, date: make([]int64, n)}
+	col := &segColumn{combo: make([]uint32, n), date: make([]int64, n)}
 	local := map[string]uint32{}
 	var localNames []string
-	var (
-		vals, place, topics []uint32                                   // the current document's values, all and by part
-		combos, parts       = map[string]uint32{}, map[string]uint32{} // values, as bytes → number
-		key                 []byte
-	)
-	part := func(vals []uint32) uint32 {
-		key = key[:0]
-		for _, v := range vals {
-			key = binary.LittleEndian.AppendUint32(key, v)
-		}
-		p, ok := parts[string(key)]
-		if !ok {
-			p = uint32(len(col.pstart) - 1)
-			parts[string(key)] = p
-			col.pvals = append(col.pvals, vals...)
-			col.pstart = append(col.pstart, uint32(len(col.pvals)))
-		}
-		return p
-	}
+	var vals, place, topics []uint32 // the current document's values, all and by part
+	combos, parts := newNumberer(&col.combos), newNumberer(&col.partSets)
 	fields := []string{fFacets, fDate}
 	var (
 		state segment.DocVisitState
@@ -181,17 +162,11 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 			return nil, fmt.Errorf("search: reading doc values of document %d: %w", d, err)
 		}
 		col.date[d] = date
-		key = key[:0]
-		for _, v := range vals {
-			key = binary.LittleEndian.AppendUint32(key, v)
-		}
-		k, ok := combos[string(key)]
-		if !ok {
-			k = uint32(len(col.cstart) - 1)
-			combos[string(key)] = k
-			col.cvals = append(col.cvals, vals...)
-			col.cstart = append(col.cstart, uint32(len(col.cvals)))
-			col.parts = append(col.parts, [2]uint32{part(place), part(topics)})
+		k, added := combos.number(vals)
+		if added {
+			p, _ := parts.number(place)
+			t, _ := parts.number(topics)
+			col.parts = append(col.parts, [2]uint32{p, t})
 		}
 		col.combo[d] = k
 	}
@@ -213,11 +188,10 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 		}
 		global[i] = id
 	}
-	for i, l := range col.cvals {
-		col.cvals[i] = global[l]
-	}
-	for i, l := range col.pvals {
-		col.pvals[i] = global[l]
+	for _, vals := range [][]uint32{col.combos.vals, col.partSets.vals} {
+		for i, l := range vals {
+			vals[i] = global[l]
+		}
 	}
 	col.used = time.Now()
 	for s, old := range c.segs {
@@ -241,16 +215,55 @@ func (v *colView) segmentOf(doc uint64) (int, uint64) {
 }
 
 // values are combination k's numbered facet values.
-func (c *segColumn) values(k uint32) []uint32 { return c.cvals[c.cstart[k]:c.cstart[k+1]] }
+func (c *segColumn) values(k uint32) []uint32 { return c.combos.values(k) }
 
 // partValues are part p's numbered facet values.
-func (c *segColumn) partValues(p uint32) []uint32 { return c.pvals[c.pstart[p]:c.pstart[p+1]] }
+func (c *segColumn) partValues(p uint32) []uint32 { return c.partSets.values(p) }
+
+// valueSets are lists of numbered facet values: list k is
+// vals[start[k]:start[k+1]].
+type valueSets struct {
+	start []uint32
+	vals  []uint32
+}
+
+func (s *valueSets) values(k uint32) []uint32 { return s.vals[s.start[k]:s.start[k+1]] }
+func (s *valueSets) len() int                 { return max(len(s.start)-1, 0) }
+
+// numberer adds each distinct list of values to sets once, while a
+// segment is read.
+type numberer struct {
+	sets *valueSets
+	ids  map[string]uint32 // a list's values, as bytes → its number
+	key  []byte
+}
+
+func newNumberer(sets *valueSets) *numberer {
+	sets.start = []uint32{0}
+	return &numberer{sets: sets, ids: map[string]uint32{}}
+}
+
+// number is vals' number in the sets, and whether vals was added now.
+func (n *numberer) number(vals []uint32) (k uint32, added bool) {
+	n.key = n.key[:0]
+	for _, v := range vals {
+		n.key = binary.LittleEndian.AppendUint32(n.key, v)
+	}
+	if k, ok := n.ids[string(n.key)]; ok {
+		return k, false
+	}
+	k = uint32(n.sets.len())
+	n.ids[string(n.key)] = k
+	n.sets.vals = append(n.sets.vals, vals...)
+	n.sets.start = append(n.sets.start, uint32(len(n.sets.vals)))
+	return k, true
+}
 
 // topicPrefix begins the facet terms of topics.
 var topicPrefix = []byte("topic" + groupSep)
 
-// combos is how many combinations of facet values the segment holds.
-func (c *segColumn) combos() int { return len(c.cstart) - 1 }
+// numCombos is how many combinations of facet values the segment holds.
+func (c *segColumn) numCombos() int { return c.combos.len() }
 
 // date is a document's date in Unix nanoseconds, or noDate.
 func (v *colView) date(id index.IndexInternalID) int64 {
