@@ -301,6 +301,15 @@ func (b *planner) node(q bq.Query) (node, error) {
 		}
 		return b.composite(q.Disjuncts, func(kids []node) node { return newOrNode(kids) })
 	case *bq.ConjunctionQuery:
+		allowed, err := allowedBy(b.snap, q.Conjuncts)
+		if err != nil {
+			return nil, err
+		}
+		if allowed != nil {
+			outer := b.ctx
+			b.ctx = context.WithValue(b.ctx, allowedKey{}, allowed)
+			defer func() { b.ctx = outer }()
+		}
 		return b.composite(q.Conjuncts, func(kids []node) node { return newAndNode(kids) })
 	case *bq.BooleanQuery:
 		return b.boolean(q)

@@ -34,6 +34,23 @@ func TestRanking(t *testing.T) {
 			search.Request{Query: q, Councils: []string{council}, From: "2017-01-01", Facets: true},
 			search.Request{Query: q, Sort: "newest", Highlight: true})
 	}
+	// Phrases joined with keyword filters, in councils that hold them: a
+	// phrase reads positions only where the filters allow (restrict.go).
+	for _, q := range []string{`"special educational needs"`, `"elective home education"`, `"education health and care"`} {
+		res, err := ix.Search(context.Background(), search.Request{Query: q, PerPage: 100})
+		if err != nil || res.Total == 0 {
+			t.Fatalf("%s: %v matches (%v)", q, res.Total, err)
+		}
+		last := res.Hits[len(res.Hits)-1]
+		filtered := search.Request{Query: q, Councils: []string{last.Council}, Facets: true}
+		if got, err := ix.Search(context.Background(), filtered); err != nil || got.Total == 0 {
+			t.Fatalf("%+v: no match (%v): the filtered phrase would go unchecked", filtered, err)
+		}
+		reqs = append(reqs, filtered,
+			search.Request{Query: q, Councils: []string{last.Council, council}, PerPage: 100},
+			search.Request{Query: q + " -budget", Councils: []string{last.Council}},
+			search.Request{Query: q, Councils: []string{last.Council}, Topics: last.Topics, From: "2015-01-01"})
+	}
 	t.Run("long lists bounded", func(t *testing.T) { searchesAgreeWithBleve(t, ix, reqs) })
 	// The test index's lists are short: bound them all, so that blocks
 	// are skipped (blockmax.go).

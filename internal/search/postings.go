@@ -39,6 +39,7 @@ type postingsPhraseSearcher struct {
 	cur     []segment.Posting          // each iterator's current posting
 	target  uint64                     // local document to look from
 	atMatch bool                       // cur all sit on the last match returned
+	allowed [][]uint64                 // by segment, the only documents to check (restrict.go); nil: all
 }
 
 // phraseSegment is one segment's postings lists of the phrase's terms; nil
@@ -122,6 +123,9 @@ func newPostingsPhraseSearcher(ctx context.Context, r index.IndexReader, m *phra
 		return nil, false, nil
 	}
 	ps := &postingsPhraseSearcher{m: m, score: opts.Score != "none", terms: make([]termScorer, len(m.uniq))}
+	if a, ok := ctx.Value(allowedKey{}).(*allowedDocs); ok && a.snap == snap {
+		ps.allowed = a.segs
+	}
 	docTerm := make([]uint64, len(m.uniq))
 	var offset uint64
 	for _, ss := range snap.Segments() {
@@ -288,6 +292,13 @@ func (s *postingsPhraseSearcher) find(ctx *search.SearchContext) (*search.Docume
 func (s *postingsPhraseSearcher) align() (bool, error) {
 	s.atMatch = false
 	for {
+		if s.allowed != nil {
+			next, ok := nextAllowed(s.allowed[s.seg], s.target)
+			if !ok {
+				return false, nil
+			}
+			s.target = next
+		}
 		agreed := true
 		for j, it := range s.its {
 			if p := s.cur[j]; p == nil || p.Number() < s.target {

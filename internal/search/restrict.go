@@ -2,10 +2,14 @@ package search
 
 import (
 	"context"
+	"math/bits"
 	"slices"
 	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
+	bq "github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -122,4 +126,107 @@ func (s *restrictedSearcher) Optimize(kind string, octx index.OptimizableContext
 		return o.Optimize(kind, octx)
 	}
 	return nil, nil
+}
+
+// A phrase joined with cheap filters (`"special educational needs"` in
+// one council) was checked wherever its words met: the conjunction
+// advanced it to each of the council's items, and it read the positions
+// of every candidate on the way to its next match. Under a conjunction
+// with filters, a phrase searcher reads positions only in the documents
+// the filters allow; elsewhere the conjunction drops its matches anyway.
+// Restricting a clause under a must-not is as safe: it changes what the
+// clause matches only outside the allowed documents.
+
+type allowedKey struct{}
+
+// allowedDocs are the documents of one snapshot that a conjunction's
+// keyword filters allow (deleted ones may be among them), by segment, as
+// dense bitsets of local numbers.
+type allowedDocs struct {
+	snap *scorch.IndexSnapshot
+	segs [][]uint64
+}
+
+// filterFields are the keyword fields of the request's filters (withFilters).
+var filterFields = []string{fCouncil, fCommittee, fCommitteeSlug, fTopics}
+
+// allowedBy returns the documents of snap that every keyword filter among
+// a conjunction's clauses allows (a filter is a disjunction of terms of
+// filterFields), or nil when the clauses hold no filter or nothing else.
+func allowedBy(snap *scorch.IndexSnapshot, clauses []bq.Query) (*allowedDocs, error) {
+	var filters [][]*bq.TermQuery
+	for _, q := range clauses {
+		if terms, ok := filterTerms(q); ok {
+			filters = append(filters, terms)
+		}
+	}
+	if len(filters) == 0 || len(filters) == len(clauses) {
+		return nil, nil
+	}
+	out := &allowedDocs{snap: snap}
+	for _, ss := range snap.Segments() {
+		seg := ss.Segment()
+		var all *roaring.Bitmap
+		for _, terms := range filters {
+			any := roaring.New()
+			for _, t := range terms {
+				dict, err := seg.Dictionary(t.Field())
+				if err != nil {
+					return nil, err
+				}
+				pl, err := dict.PostingsList([]byte(t.Term), nil, nil)
+				if err != nil {
+					return nil, err
+				}
+				bl, ok := pl.(bitmapList)
+				if !ok {
+					return nil, nil // not zap: no restriction
+				}
+				bl.OrInto(any)
+			}
+			if all == nil {
+				all = any
+			} else {
+				all.And(any)
+			}
+		}
+		out.segs = append(out.segs, all.ToDense()) // as long as its last document needs
+	}
+	return out, nil
+}
+
+// filterTerms are the terms of a keyword filter, or ok false when q is
+// not one.
+func filterTerms(q bq.Query) ([]*bq.TermQuery, bool) {
+	d, ok := q.(*bq.DisjunctionQuery)
+	if !ok || len(d.Disjuncts) == 0 || d.Min > 0 {
+		return nil, false
+	}
+	var out []*bq.TermQuery
+	for _, x := range d.Disjuncts {
+		t, ok := x.(*bq.TermQuery)
+		if !ok || !slices.Contains(filterFields, t.Field()) {
+			return nil, false
+		}
+		out = append(out, t)
+	}
+	return out, true
+}
+
+// nextAllowed is the first local number at or after from that bits
+// holds, or ok false when there is none.
+func nextAllowed(set []uint64, from uint64) (uint64, bool) {
+	w := from / 64
+	if w >= uint64(len(set)) {
+		return 0, false
+	}
+	if word := set[w] >> (from % 64); word != 0 {
+		return from + uint64(bits.TrailingZeros64(word)), true
+	}
+	for w++; w < uint64(len(set)); w++ {
+		if set[w] != 0 {
+			return w*64 + uint64(bits.TrailingZeros64(set[w])), true
+		}
+	}
+	return 0, false
 }
