@@ -301,11 +301,7 @@ func (b *planner) node(q bq.Query) (node, error) {
 		}
 		return b.composite(q.Disjuncts, func(kids []node) node { return newOrNode(kids) })
 	case *bq.ConjunctionQuery:
-		allowed, err := allowedBy(b.snap, q.Conjuncts)
-		if err != nil {
-			return nil, err
-		}
-		if allowed != nil {
+		if allowed := allowedBy(b.snap, q.Conjuncts); allowed != nil {
 			outer := b.ctx
 			b.ctx = context.WithValue(b.ctx, allowedKey{}, allowed)
 			defer func() { b.ctx = outer }()

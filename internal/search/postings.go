@@ -124,7 +124,9 @@ func newPostingsPhraseSearcher(ctx context.Context, r index.IndexReader, m *phra
 	}
 	ps := &postingsPhraseSearcher{m: m, score: opts.Score != "none", terms: make([]termScorer, len(m.uniq))}
 	if a, ok := ctx.Value(allowedKey{}).(*allowedDocs); ok && a.snap == snap {
-		ps.allowed = a.segs
+		if ps.allowed, err = a.docs(); err != nil {
+			return nil, true, err
+		}
 	}
 	docTerm := make([]uint64, len(m.uniq))
 	var offset uint64

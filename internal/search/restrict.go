@@ -141,10 +141,11 @@ type allowedKey struct{}
 
 // allowedDocs are the documents of one snapshot that a conjunction's
 // keyword filters allow (deleted ones may be among them), by segment, as
-// dense bitsets of local numbers.
+// dense bitsets of local numbers. They are read when a phrase first asks
+// (docs): most filtered searches hold no phrase.
 type allowedDocs struct {
 	snap *scorch.IndexSnapshot
-	segs [][]uint64
+	docs func() ([][]uint64, error)
 }
 
 // filterFields are the keyword fields of the request's filters (withFilters).
@@ -153,7 +154,7 @@ var filterFields = []string{fCouncil, fCommittee, fCommitteeSlug, fTopics}
 // allowedBy returns the documents of snap that every keyword filter among
 // a conjunction's clauses allows (a filter is a disjunction of terms of
 // filterFields), or nil when the clauses hold no filter or nothing else.
-func allowedBy(snap *scorch.IndexSnapshot, clauses []bq.Query) (*allowedDocs, error) {
+func allowedBy(snap *scorch.IndexSnapshot, clauses []bq.Query) *allowedDocs {
 	var filters [][]*bq.TermQuery
 	for _, q := range clauses {
 		if terms, ok := filterTerms(q); ok {
@@ -161,9 +162,15 @@ func allowedBy(snap *scorch.IndexSnapshot, clauses []bq.Query) (*allowedDocs, er
 		}
 	}
 	if len(filters) == 0 || len(filters) == len(clauses) {
-		return nil, nil
+		return nil
 	}
-	out := &allowedDocs{snap: snap}
+	return &allowedDocs{snap: snap, docs: sync.OnceValues(func() ([][]uint64, error) { return filterDocs(snap, filters) })}
+}
+
+// filterDocs reads what allowedBy's filters allow, segment by segment; nil
+// when a segment is not zap's (no restriction).
+func filterDocs(snap *scorch.IndexSnapshot, filters [][]*bq.TermQuery) ([][]uint64, error) {
+	var out [][]uint64
 	for _, ss := range snap.Segments() {
 		seg := ss.Segment()
 		var all *roaring.Bitmap
@@ -180,7 +187,7 @@ func allowedBy(snap *scorch.IndexSnapshot, clauses []bq.Query) (*allowedDocs, er
 				}
 				bl, ok := pl.(bitmapList)
 				if !ok {
-					return nil, nil // not zap: no restriction
+					return nil, nil
 				}
 				bl.OrInto(any)
 			}
@@ -190,7 +197,7 @@ func allowedBy(snap *scorch.IndexSnapshot, clauses []bq.Query) (*allowedDocs, er
 				all.And(any)
 			}
 		}
-		out.segs = append(out.segs, all.ToDense()) // as long as its last document needs
+		out = append(out, all.ToDense()) // as long as its last document needs
 	}
 	return out, nil
 }
