@@ -173,8 +173,9 @@ func facetGroups(params url.Values, facets map[string][]search.FacetValue, s *Se
 	var out []web.FacetGroup
 	for _, f := range []struct{ name, label string }{{"council", "Council"}, {"committee", "Committee"}, {"topic", "Topic"}, {"year", "Year"}} {
 		g := web.FacetGroup{Label: f.label}
+		param, byParam := facetParam[f.name]
 		var link func(string) string
-		if param, ok := facetParam[f.name]; ok {
+		if byParam {
 			link = withEach(params, param)
 		}
 		for _, fv := range facets[f.name] {
@@ -185,7 +186,7 @@ func facetGroups(params url.Values, facets map[string][]search.FacetValue, s *Se
 				}
 			}
 			row := web.FacetRow{Label: label, Count: fv.Count}
-			if f.name == "year" {
+			if !byParam { // a year: a date range
 				row.Active = params.Get("from") == fv.Value+"-01-01" && params.Get("to") == fv.Value+"-12-31"
 				p := url.Values{}
 				for k, v := range params {
@@ -201,7 +202,6 @@ func facetGroups(params url.Values, facets map[string][]search.FacetValue, s *Se
 				}
 				row.URL = "/search?" + p.Encode()
 			} else {
-				param := facetParam[f.name]
 				row.Active = params.Get(param) == fv.Value
 				if row.Active {
 					row.URL = "/search?" + link("")
