@@ -25,7 +25,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.Work, "work", filepath.Join(os.TempDir(), "minutebook-bench"), "`dir`ectory for the corpus, archive and indexes, reused by later runs")
 	fs.StringVar(&c.Out, "out", filepath.Join("docs", "bench"), "`dir`ectory for bench-ITEMS.md and bench-ITEMS.json")
 	fs.IntVar(&c.Repeat, "repeat", 20, "timed rounds through each query class")
-	fs.IntVar(&c.Runs, "runs", 3, "separate runs of Minutebook's query phase, reported as their median")
+	fs.IntVar(&c.Runs, "runs", 3, "separate runs of Minutebook's query phase and of each HTTP load, reported as their median")
 	fs.DurationVar(&c.ClassBudget, "class-budget", time.Minute, "stop a query class's timed rounds after this long (at least 3 rounds)")
 	fs.IntVar(&c.Clients, "clients", 16, "concurrent HTTP clients")
 	fs.DurationVar(&c.HTTPDuration, "http-duration", 0, "load duration per page kind (default 10s)")

@@ -31,7 +31,7 @@ type Config struct {
 	Work         string        // cache folder for corpus, archive and indexes
 	Out          string        // folder for bench-ITEMS.md and .json ("" writes nothing)
 	Repeat       int           // timed rounds through each class's queries
-	Runs         int           // separate runs of Minutebook's query phase; the report gives their median
+	Runs         int           // separate runs of Minutebook's query phase and of each HTTP load; the report gives their median
 	ClassBudget  time.Duration // stop a class's rounds after this long (at least 3 rounds)
 	Clients      int           // concurrent HTTP clients
 	HTTPDuration time.Duration // per page kind

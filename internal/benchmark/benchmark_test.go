@@ -168,3 +168,25 @@ func TestMedianOfRuns(t *testing.T) {
 		t.Errorf("peak %d, open %v", got.PeakRSSBytes, got.OpenSeconds)
 	}
 }
+
+// Separate HTTP loads merge into the median rate and percentiles, each
+// taken on its own, with every run's rate and p99 kept.
+func TestMedianOfLoads(t *testing.T) {
+	run := func(rate, p99 float64) HTTPLoad {
+		return HTTPLoad{URLs: 26, Clients: 16, Requests: int(rate) * 10, Errors: 1, Seconds: 10, PerSec: rate,
+			Latency: Latency{Samples: int(rate) * 10, P50: p99 / 4, P95: p99 / 2, P99: p99, Mean: p99 / 3, Max: p99 * 2}}
+	}
+	got := medianOfLoads([]HTTPLoad{run(300, 180), run(350, 120), run(320, 140)})
+	if got.PerSec != 320 || got.P99 != 140 || got.P50 != 35 || got.P95 != 70 {
+		t.Errorf("rate %v, p50/p95/p99 %v/%v/%v; want 320, 35/70/140", got.PerSec, got.P50, got.P95, got.P99)
+	}
+	if got.Requests != 9700 || got.Errors != 3 || got.Seconds != 30 || got.Max != 360 || got.URLs != 26 || got.Clients != 16 {
+		t.Errorf("sums: %+v", got)
+	}
+	if !slices.Equal(got.RunsPerSec, []float64{300, 350, 320}) || !slices.Equal(got.RunsP99, []float64{180, 120, 140}) {
+		t.Errorf("runs %v, %v", got.RunsPerSec, got.RunsP99)
+	}
+	if one := medianOfLoads([]HTTPLoad{run(300, 180)}); one.RunsP99 != nil || one.P99 != 180 {
+		t.Errorf("one run: %+v", one)
+	}
+}

@@ -40,6 +40,44 @@ type HTTPLoad struct {
 	Seconds  float64 `json:"seconds"`
 	PerSec   float64 `json:"per_sec"`
 	Latency
+	// Each run's rate and p99, when several ran (medianOfLoads).
+	RunsPerSec []float64 `json:"runs_per_sec,omitempty"`
+	RunsP99    []float64 `json:"runs_p99_ms,omitempty"`
+}
+
+// medianOfLoads merges separate loads of one page kind as medianOfRuns
+// merges query runs: the rate and each percentile are the median over the
+// runs (a p99 of ten seconds is a few dozen slow requests, and one run's
+// can be an outlier), the requests, errors and seconds their sum.
+func medianOfLoads(runs []HTTPLoad) HTTPLoad {
+	med := func(get func(HTTPLoad) float64) float64 {
+		v := make([]float64, len(runs))
+		for i, r := range runs {
+			v[i] = get(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	out := runs[0]
+	out.PerSec = med(func(l HTTPLoad) float64 { return l.PerSec })
+	out.P50 = med(func(l HTTPLoad) float64 { return l.P50 })
+	out.P95 = med(func(l HTTPLoad) float64 { return l.P95 })
+	out.P99 = med(func(l HTTPLoad) float64 { return l.P99 })
+	out.Mean = med(func(l HTTPLoad) float64 { return l.Mean })
+	out.Requests, out.Errors, out.Seconds, out.Samples, out.Max = 0, 0, 0, 0, 0
+	out.RunsPerSec, out.RunsP99 = nil, nil
+	for _, l := range runs {
+		out.Requests += l.Requests
+		out.Errors += l.Errors
+		out.Seconds += l.Seconds
+		out.Samples += l.Samples
+		out.Max = max(out.Max, l.Max)
+		if len(runs) > 1 {
+			out.RunsPerSec = append(out.RunsPerSec, l.PerSec)
+			out.RunsP99 = append(out.RunsP99, l.P99)
+		}
+	}
+	return out
 }
 
 // serveProcess is a `minutebook serve` child process.
@@ -234,7 +272,8 @@ func load(ctx context.Context, base string, paths []string, clients int, d time.
 }
 
 // measureServe starts the server coldStarts times (the last one stays up
-// for the load), then loads the search page and the item page.
+// for the load), then loads the search page and the item page, in turn,
+// c.Runs times each.
 func measureServe(ctx context.Context, c Config, data string) (Serve, error) {
 	var out Serve
 	var s *serveProcess
@@ -259,10 +298,14 @@ func measureServe(ctx context.Context, c Config, data string) (Serve, error) {
 	if err != nil {
 		return out, err
 	}
-	fmt.Fprintf(c.Log, "bench: search page, %d clients for %s\n", c.Clients, c.HTTPDuration)
-	out.SearchPage = load(ctx, s.base, searchPageURLs(), c.Clients, c.HTTPDuration)
-	fmt.Fprintf(c.Log, "bench: item page (%d items), %d clients for %s\n", len(items), c.Clients, c.HTTPDuration)
-	out.ItemPage = load(ctx, s.base, items, c.Clients, c.HTTPDuration)
+	var searches, itemPages []HTTPLoad
+	for i := range c.Runs {
+		fmt.Fprintf(c.Log, "bench: search page, %d clients for %s (run %d of %d)\n", c.Clients, c.HTTPDuration, i+1, c.Runs)
+		searches = append(searches, load(ctx, s.base, searchPageURLs(), c.Clients, c.HTTPDuration))
+		fmt.Fprintf(c.Log, "bench: item page (%d items), %d clients for %s (run %d of %d)\n", len(items), c.Clients, c.HTTPDuration, i+1, c.Runs)
+		itemPages = append(itemPages, load(ctx, s.base, items, c.Clients, c.HTTPDuration))
+	}
+	out.SearchPage, out.ItemPage = medianOfLoads(searches), medianOfLoads(itemPages)
 	out.PeakRSSBytes = peakRSSOf(s.cmd.Process.Pid)
 	if err := ctx.Err(); err != nil {
 		return out, err
