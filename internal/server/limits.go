@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -143,6 +144,18 @@ func (l *limitedSearcher) acquire(ctx context.Context) error {
 	defer t.Stop()
 	select {
 	case l.slots <- struct{}{}:
+		// A finishing request handed this one its slot, and the
+		// runtime runs the goroutine so woken next on its core, ahead
+		// of the requests the network poller has found meanwhile: with
+		// both cores busy those wait on the global run queue, unread,
+		// while the woken ones keep the cores, and then join the queue
+		// here in a burst. Yielding once puts this request behind
+		// them, so requests are read as they come and wait here in
+		// order. Under the bench's 16 clients at a million items, the
+		// search page's p99 went from 125 to 77 ms at the same rate; in
+		// the slowest 1% of requests, the time from request sent to
+		// handler went from 96 to 12 ms on average.
+		runtime.Gosched()
 		return nil
 	case <-t.C:
 		return errBusy
