@@ -108,16 +108,20 @@ type impactKey struct {
 // when they pass maxImpactBytes, as merged-away segments, once-searched
 // words and outdated statistics leave theirs behind.
 type impactCache struct {
-	mu    sync.Mutex
-	m     map[impactKey]*impacts
-	bytes int
+	mu     sync.Mutex
+	m      map[impactKey]*impacts
+	bytes  int
+	max    int // maxImpactBytes; smaller in tests
+	clears int // times it forgot everything
 }
 
 // maxImpactBytes bounds the cache's memory: a word common in a
 // 500,000-document segment takes 62 KiB there.
 const maxImpactBytes = 64 << 20
 
-func newImpactCache() *impactCache { return &impactCache{m: map[impactKey]*impacts{}} }
+func newImpactCache() *impactCache {
+	return &impactCache{m: map[impactKey]*impacts{}, max: maxImpactBytes}
+}
 
 // of returns the impacts of term in field of seg, whose postings (without
 // deleted documents) are pl, scored by ts, computing them if need be.
@@ -179,9 +183,10 @@ func (c *impactCache) of(seg segment.Segment, field, term string, pl segment.Pos
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	size := len(imp.best)*8 + len(imp.sub)*4 + len(imp.off)*4
-	if c.bytes+size > maxImpactBytes {
+	if c.bytes+size > c.max {
 		clear(c.m)
 		c.bytes = 0
+		c.clears++
 	}
 	if c.m[key] == nil {
 		c.m[key] = imp

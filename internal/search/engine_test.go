@@ -58,6 +58,22 @@ func TestRanking(t *testing.T) {
 		defer search.BoundEveryList()()
 		searchesAgreeWithBleve(t, ix, reqs)
 	})
+	// A cache small enough to be forgotten every few terms: searches
+	// still agree, and it stays within its bound (blockmax.go).
+	t.Run("impact cache at its cap", func(t *testing.T) {
+		defer search.BoundEveryList()()
+		const limit = 16 << 10
+		defer search.CapImpacts(ix, limit)()
+		_, before := search.ImpactCacheUse(ix)
+		searchesAgreeWithBleve(t, ix, reqs)
+		bytes, after := search.ImpactCacheUse(ix)
+		if after == before {
+			t.Errorf("the cache was never forgotten under a %d-byte cap", limit)
+		}
+		if bytes > limit {
+			t.Errorf("the cache holds %d bytes under a %d-byte cap", bytes, limit)
+		}
+	})
 	t.Run("clean segments, every list bounded", func(t *testing.T) {
 		defer search.BoundEveryList()()
 		clean := rebuiltIndex(t, 3000, 7, 200)

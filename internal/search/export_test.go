@@ -177,6 +177,33 @@ func BoundEveryList() (restore func()) {
 	return func() { minImpactPostings = old }
 }
 
+// CapImpacts empties ix's impact cache and has it forget everything past
+// maxBytes instead of maxImpactBytes, until the returned function is
+// called.
+func CapImpacts(ix *Index, maxBytes int) (restore func()) {
+	c := ix.impacts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+	c.bytes = 0
+	old := c.max
+	c.max = maxBytes
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.max = old
+	}
+}
+
+// ImpactCacheUse is what ix's impact cache holds now, in bytes, and how
+// many times it has forgotten everything.
+func ImpactCacheUse(ix *Index) (bytes, clears int) {
+	c := ix.impacts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes, c.clears
+}
+
 // ConceptAgainstPhrases counts the documents that mention a thesaurus
 // concept by its concept fields, by the acronym and long forms matched as
 // phrases, and by both at once, so tests can check the fields hold the
