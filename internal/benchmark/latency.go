@@ -38,3 +38,13 @@ func summarise(ds []time.Duration) Latency {
 		Mean: ms(sum / time.Duration(len(s))), Max: ms(s[len(s)-1]),
 	}
 }
+
+// median is the median over runs of get (the upper one of an even count).
+func median[T any](runs []T, get func(T) float64) float64 {
+	v := make([]float64, len(runs))
+	for i, r := range runs {
+		v[i] = get(r)
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}

@@ -87,14 +87,7 @@ type ClassLatency struct {
 // samples their sum. The index opening time is the median too, the peak
 // memory the largest.
 func medianOfRuns(runs []QueryRun) QueryRun {
-	med := func(get func(QueryRun) float64) float64 {
-		v := make([]float64, len(runs))
-		for i, r := range runs {
-			v[i] = get(r)
-		}
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
+	med := func(get func(QueryRun) float64) float64 { return median(runs, get) }
 	out := runs[0]
 	out.Runs = len(runs)
 	out.Classes = slices.Clone(runs[0].Classes)

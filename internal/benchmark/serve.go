@@ -50,14 +50,7 @@ type HTTPLoad struct {
 // runs (a p99 of ten seconds is a few dozen slow requests, and one run's
 // can be an outlier), the requests, errors and seconds their sum.
 func medianOfLoads(runs []HTTPLoad) HTTPLoad {
-	med := func(get func(HTTPLoad) float64) float64 {
-		v := make([]float64, len(runs))
-		for i, r := range runs {
-			v[i] = get(r)
-		}
-		slices.Sort(v)
-		return v[len(v)/2]
-	}
+	med := func(get func(HTTPLoad) float64) float64 { return median(runs, get) }
 	out := runs[0]
 	out.PerSec = med(func(l HTTPLoad) float64 { return l.PerSec })
 	out.P50 = med(func(l HTTPLoad) float64 { return l.P50 })
