@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"github.com/RoaringBitmap/roaring/v2"
 	"math"
 	"sort"
 
@@ -40,6 +41,7 @@ type postingsPhraseSearcher struct {
 	target  uint64                     // local document to look from
 	atMatch bool                       // cur all sit on the last match returned
 	allowed [][]uint64                 // by segment, the only documents to check (restrict.go); nil: all
+	holdAll []uint64                   // the current segment's allowed documents holding every term, dense; nil: not known
 }
 
 // phraseSegment is one segment's postings lists of the phrase's terms; nil
@@ -233,11 +235,51 @@ func (s *postingsPhraseSearcher) open(i int) {
 	for j := range s.its {
 		s.its[j], s.cur[j] = nil, nil
 	}
+	s.holdAll = nil
 	if i < len(s.segs) && s.segs[i].lists != nil {
 		for j, pl := range s.segs[i].lists {
 			s.its[j] = pl.Iterator(s.score, s.score, true, nil)
 		}
+		// Under filters, the terms step only to the allowed documents that
+		// hold them all. Stepped to every allowed document in turn, they
+		// read the locations of each posting passed: "special educational
+		// needs" in a council since 2018 advanced them 22,343 times for
+		// 267 matches, now 910. Unfiltered, the terms' own steps already
+		// find the documents holding them all (56,296 checked for 55,727
+		// matches of "elective home education"), so none is made.
+		if s.allowed != nil {
+			if all := holdingAll(s.segs[i].lists); all != nil {
+				n := min(len(all), len(s.allowed[i]))
+				for w, a := range s.allowed[i][:n] {
+					all[w] &= a
+				}
+				s.holdAll = all[:n]
+			}
+		}
 	}
+}
+
+// holdingAll is the documents of a segment in every one of lists (deleted
+// ones included), as a dense bitset, or nil when some list cannot say.
+func holdingAll(lists []segment.PostingsList) []uint64 {
+	if len(lists) < 2 {
+		return nil
+	}
+	var all *roaring.Bitmap
+	for _, pl := range lists {
+		bl, ok := pl.(bitmapList)
+		if !ok {
+			return nil
+		}
+		b := roaring.New()
+		bl.OrInto(b)
+		if all == nil {
+			all = b
+		} else {
+			all.And(b)
+		}
+	}
+	return all.ToDense()
 }
 
 func (s *postingsPhraseSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
@@ -294,8 +336,12 @@ func (s *postingsPhraseSearcher) find(ctx *search.SearchContext) (*search.Docume
 func (s *postingsPhraseSearcher) align() (bool, error) {
 	s.atMatch = false
 	for {
-		if s.allowed != nil {
-			next, ok := nextAllowed(s.allowed[s.seg], s.target)
+		set := s.holdAll
+		if set == nil && s.allowed != nil {
+			set = s.allowed[s.seg]
+		}
+		if set != nil {
+			next, ok := nextAllowed(set, s.target)
 			if !ok {
 				return false, nil
 			}
