@@ -2,10 +2,10 @@ package search
 
 import (
 	"context"
-	"github.com/RoaringBitmap/roaring/v2"
 	"math"
 	"sort"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/scorer"
