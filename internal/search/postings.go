@@ -5,7 +5,6 @@ import (
 	"math"
 	"sort"
 
-	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/scorer"
@@ -248,7 +247,11 @@ func (s *postingsPhraseSearcher) open(i int) {
 		// find the documents holding them all (56,296 checked for 55,727
 		// matches of "elective home education"), so none is made.
 		if s.allowed != nil {
-			if all := holdingAll(s.segs[i].lists); all != nil {
+			groups := make([][]segment.PostingsList, len(s.segs[i].lists))
+			for j, pl := range s.segs[i].lists {
+				groups[j] = []segment.PostingsList{pl}
+			}
+			if all, ok := inEveryGroup(groups); ok {
 				n := min(len(all), len(s.allowed[i]))
 				for w, a := range s.allowed[i][:n] {
 					all[w] &= a
@@ -257,29 +260,6 @@ func (s *postingsPhraseSearcher) open(i int) {
 			}
 		}
 	}
-}
-
-// holdingAll is the documents of a segment in every one of lists (deleted
-// ones included), as a dense bitset, or nil when some list cannot say.
-func holdingAll(lists []segment.PostingsList) []uint64 {
-	if len(lists) < 2 {
-		return nil
-	}
-	var all *roaring.Bitmap
-	for _, pl := range lists {
-		bl, ok := pl.(bitmapList)
-		if !ok {
-			return nil
-		}
-		b := roaring.New()
-		bl.OrInto(b)
-		if all == nil {
-			all = b
-		} else {
-			all.And(b)
-		}
-	}
-	return all.ToDense()
 }
 
 func (s *postingsPhraseSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // Snippets of a page sorted by date come from a second search for the
@@ -173,9 +174,8 @@ func filterDocs(snap *scorch.IndexSnapshot, filters [][]*bq.TermQuery) ([][]uint
 	var out [][]uint64
 	for _, ss := range snap.Segments() {
 		seg := ss.Segment()
-		var all *roaring.Bitmap
-		for _, terms := range filters {
-			any := roaring.New()
+		groups := make([][]segment.PostingsList, len(filters))
+		for i, terms := range filters {
 			for _, t := range terms {
 				dict, err := seg.Dictionary(t.Field())
 				if err != nil {
@@ -185,21 +185,42 @@ func filterDocs(snap *scorch.IndexSnapshot, filters [][]*bq.TermQuery) ([][]uint
 				if err != nil {
 					return nil, err
 				}
-				bl, ok := pl.(bitmapList)
-				if !ok {
-					return nil, nil
-				}
-				bl.OrInto(any)
-			}
-			if all == nil {
-				all = any
-			} else {
-				all.And(any)
+				groups[i] = append(groups[i], pl)
 			}
 		}
-		out = append(out, all.ToDense()) // as long as its last document needs
+		docs, ok := inEveryGroup(groups)
+		if !ok {
+			return nil, nil
+		}
+		out = append(out, docs)
 	}
 	return out, nil
+}
+
+// inEveryGroup is the documents in some list of every group (deleted ones
+// included), as a dense bitset as long as its last document needs, or ok
+// false when a list cannot say (not zap's) or there is no group.
+func inEveryGroup(groups [][]segment.PostingsList) ([]uint64, bool) {
+	var all *roaring.Bitmap
+	for _, lists := range groups {
+		any := roaring.New()
+		for _, pl := range lists {
+			bl, ok := pl.(bitmapList)
+			if !ok {
+				return nil, false
+			}
+			bl.OrInto(any)
+		}
+		if all == nil {
+			all = any
+		} else {
+			all.And(any)
+		}
+	}
+	if all == nil {
+		return nil, false
+	}
+	return all.ToDense(), true
 }
 
 // filterTerms are the terms of a keyword filter, or ok false when q is
