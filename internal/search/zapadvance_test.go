@@ -28,6 +28,28 @@ func read(p segment.Posting) posting {
 	return posting{p.Number(), p.Frequency(), p.Norm(), strings.Join(locs, " ")}
 }
 
+// positioned is the patched zap's iterator that decodes positions alone,
+// on demand (positions.go).
+type positioned interface{ PositionsOnly() }
+
+// readPositions is what a posting says with its locations' positions
+// alone: through Positions on a positions-only iterator's posting, else
+// from its locations.
+func readPositions(t *testing.T, p segment.Posting, positionsOnly bool) posting {
+	var pos []uint64
+	if positionsOnly {
+		if len(p.Locations()) > 0 {
+			t.Fatalf("document %d: a positions-only posting decoded its locations", p.Number())
+		}
+		pos = p.(interface{ Positions([]uint64) []uint64 }).Positions(nil)
+	} else {
+		for _, l := range p.Locations() {
+			pos = append(pos, l.Pos())
+		}
+	}
+	return posting{p.Number(), p.Frequency(), p.Norm(), fmt.Sprint(pos)}
+}
+
 // hinter is the patched zap's jump to a noted posting (hint.go).
 type hinter interface {
 	LastEntry() (int, bool)
@@ -39,7 +61,9 @@ type hinter interface {
 // with or without locations, and without them also by AdvanceFrom from a
 // posting noted on the way, finds the posting that stepping through
 // every posting finds, with the same frequency, norm and locations, and
-// stepping on from there goes on as it would have.
+// stepping on from there goes on as it would have. An iterator that
+// reads positions only (PositionsOnly) must give the positions of the
+// locations a plain one decodes.
 func TestAdvanceAgreesWithNext(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "index")
 	m := bleve.NewIndexMapping()
@@ -94,14 +118,24 @@ func TestAdvanceAgreesWithNext(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, mode := range []struct{ locs, hinted bool }{{false, false}, {true, false}, {false, true}} {
+			for _, mode := range []struct{ locs, hinted, positions bool }{{false, false, false}, {true, false, false}, {false, true, false}, {true, false, true}} {
 				locs := mode.locs
+				// A positions-only iterator is checked against the
+				// positions of a plain one's locations.
+				readAs := read
+				if mode.positions {
+					readAs = func(p segment.Posting) posting { return readPositions(t, p, true) }
+				}
 				var all []posting
 				var offsets []int // where each posting's entry begins, for AdvanceFrom
 				it := pl.Iterator(true, true, locs, nil)
 				for p, err := it.Next(); p != nil || err != nil; p, err = it.Next() {
 					if err != nil {
 						t.Fatal(err)
+					}
+					if mode.positions {
+						all = append(all, readPositions(t, p, false))
+						continue
 					}
 					all = append(all, read(p))
 					if mode.hinted {
@@ -117,6 +151,9 @@ func TestAdvanceAgreesWithNext(t *testing.T) {
 				}
 				for round := range 200 {
 					it := pl.Iterator(true, true, locs, nil)
+					if mode.positions {
+						it.(positioned).PositionsOnly()
+					}
 					target := uint64(0)
 					for {
 						// Steps short and long, and now and then a plain Next.
@@ -149,7 +186,7 @@ func TestAdvanceAgreesWithNext(t *testing.T) {
 							}
 							break
 						}
-						if got := read(p); got != all[want] {
+						if got := readAs(p); got != all[want] {
 							t.Fatalf("%s %+v round %d: Advance(%d) = %+v, want %+v", term, mode, round, target, got, all[want])
 						}
 						checked++
@@ -158,7 +195,7 @@ func TestAdvanceAgreesWithNext(t *testing.T) {
 							if err != nil || p == nil {
 								t.Fatalf("Next after %d: %v, %v", all[want].num, p, err)
 							}
-							if got := read(p); got != all[want+1] {
+							if got := readAs(p); got != all[want+1] {
 								t.Fatalf("%s %+v: Next after %d = %+v, want %+v", term, mode, all[want].num, got, all[want+1])
 							}
 							want++

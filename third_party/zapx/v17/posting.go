@@ -351,6 +351,8 @@ type PostingsIterator struct {
 	bytesRead uint64
 
 	lastEntry int // where the last posting's freq-norm entry began in its chunk (hint.go)
+
+	positionsOnly bool // locations are kept raw, for Posting.Positions (positions.go)
 }
 
 var emptyPostingsIterator = &PostingsIterator{}
@@ -561,6 +563,15 @@ func (i *PostingsIterator) nextAtOrAfter(atOrAfter uint64) (segment.Posting, err
 	}
 
 	rv.norm = math.Float32frombits(uint32(normBits))
+
+	if i.includeLocs && hasLocs && i.positionsOnly {
+		// Minutebook: kept raw, decoded by Positions (positions.go).
+		rv.rawLocs, err = i.rawLocations()
+		if err != nil {
+			return nil, err
+		}
+		return rv, nil
+	}
 
 	if i.includeLocs && hasLocs {
 		// prepare locations into reused slices, where we assume
@@ -1001,6 +1012,8 @@ type Posting struct {
 	freq   uint64
 	norm   float32
 	locs   []segment.Location
+
+	rawLocs []byte // the encoded locations, when the iterator reads positions only
 }
 
 func (p *Posting) Size() int {
