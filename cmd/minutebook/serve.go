@@ -42,9 +42,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	if stats, err := st.Stats(ctx); err != nil {
+	if empty, err := st.Empty(ctx); err != nil {
 		return err
-	} else if stats.Meetings == 0 && cfg.LoadSample {
+	} else if empty && cfg.LoadSample {
 		sum, err := ingest.LoadSample(ctx, st, minutebook.Sample())
 		if err != nil {
 			return fmt.Errorf("loading the sample minutes: %w", err)

@@ -56,6 +56,21 @@ func TestSameSchemaOnEveryBackend(t *testing.T) {
 	}
 }
 
+// TestEmpty: a new archive is empty, and one meeting makes it not, on
+// every backend (serve loads the sample minutes only into an empty one).
+func TestEmpty(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, b storetest.Backend) {
+		st := storetest.Open(t, b)
+		if empty, err := st.Empty(context.Background()); err != nil || !empty {
+			t.Fatalf("a new archive: Empty = %v, %v; want true", empty, err)
+		}
+		loadSample(t, st)
+		if empty, err := st.Empty(context.Background()); err != nil || empty {
+			t.Fatalf("after the sample: Empty = %v, %v; want false", empty, err)
+		}
+	})
+}
+
 // TestConcurrentWritersNeverSkipAChange: a writer that took a change seq
 // but has not committed holds back every later writer, so a follower
 // reading "changes after the last seq I applied" can never pass over it.
