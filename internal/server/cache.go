@@ -148,27 +148,50 @@ func (r *recorder) code() int {
 
 // councilList is the councils with their coverage, counted over every
 // item: worth keeping, since every search page lists them in its filter.
-// Kept on the same terms as cached pages.
+// Kept on the same terms as cached pages. Counting takes half a second
+// at a million items, so when the list is out of date one request counts
+// again while the others are given the list they had: they used to wait
+// in line behind the count, every search page at once.
 type councilList struct {
 	mu   sync.Mutex
 	list []store.CouncilSummary
 	seq  int64
 	at   time.Time
+	// counting is held by the request counting; a request that finds it
+	// held takes the list as it is, unless there is none yet.
+	counting sync.Mutex
 }
 
 func (s *Server) councilSummaries(ctx context.Context) ([]store.CouncilSummary, error) {
 	c := &s.councilMemo
 	seq := s.index.AppliedSeq()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	age := time.Since(c.at)
-	if c.list != nil && age <= s.cache.ttl && (c.seq == seq || age < s.cache.fresh) {
-		return c.list, nil
+	current := func() ([]store.CouncilSummary, bool) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		age := time.Since(c.at)
+		return c.list, c.list != nil && age <= s.cache.ttl && (c.seq == seq || age < s.cache.fresh)
+	}
+	list, ok := current()
+	if ok {
+		return list, nil
+	}
+	if list != nil {
+		if !c.counting.TryLock() {
+			return list, nil // another request is counting
+		}
+	} else {
+		c.counting.Lock() // none yet: wait for it
+	}
+	defer c.counting.Unlock()
+	if list, ok := current(); ok {
+		return list, nil // counted while this one waited
 	}
 	list, err := s.archive.Councils(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
 	c.list, c.seq, c.at = list, seq, time.Now()
+	c.mu.Unlock()
 	return list, nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -22,3 +23,15 @@ func (s *Server) TakeSearchSlots() {
 // RebuildCachedPagesAtOnce makes cached pages follow every index change
 // at once (the server keeps them at least 30 s).
 func (s *Server) RebuildCachedPagesAtOnce() { s.cache.fresh = 0 }
+
+// HoldCouncilCount marks the kept list of councils out of date and holds
+// the right to count it again, as a request counting would, until release
+// is called.
+func (s *Server) HoldCouncilCount() (release func()) {
+	c := &s.councilMemo
+	c.counting.Lock()
+	c.mu.Lock()
+	c.at = time.Time{}
+	c.mu.Unlock()
+	return c.counting.Unlock
+}
