@@ -93,9 +93,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
+	pages := server.New(st, ix, server.Options{BaseURL: cfg.BaseURL, SearchTimeout: cfg.SearchLimit, Logger: log, Metrics: met,
+		RateLimit: cfg.RateLimit, TrustedProxies: cfg.TrustedProxies(), MaxSearches: cfg.MaxSearches, SearchQueue: cfg.SearchQueue})
+	go pages.Warm(ctx)
 	srv := &http.Server{
-		Handler: server.New(st, ix, server.Options{BaseURL: cfg.BaseURL, SearchTimeout: cfg.SearchLimit, Logger: log, Metrics: met,
-			RateLimit: cfg.RateLimit, TrustedProxies: cfg.TrustedProxies(), MaxSearches: cfg.MaxSearches, SearchQueue: cfg.SearchQueue}).Handler(),
+		Handler:           pages.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

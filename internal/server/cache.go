@@ -162,6 +162,11 @@ type councilList struct {
 	counting sync.Mutex
 }
 
+// Warm counts the councils for the search page's filter, so that the
+// first search pages after a start do not wait for the count. Errors are
+// the first page's to report.
+func (s *Server) Warm(ctx context.Context) { s.councilSummaries(ctx) }
+
 func (s *Server) councilSummaries(ctx context.Context) ([]store.CouncilSummary, error) {
 	c := &s.councilMemo
 	seq := s.index.AppliedSeq()
