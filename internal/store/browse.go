@@ -309,11 +309,11 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 // archive, took a second of a start from a cold disk cache at a million
 // items.
 func (s *Store) Empty(ctx context.Context) (bool, error) {
-	var any bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM meetings)`).Scan(&any); err != nil {
+	var found bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM meetings)`).Scan(&found); err != nil {
 		return false, fmt.Errorf("store.Empty: %w", err)
 	}
-	return !any, nil
+	return !found, nil
 }
 
 // ForEachMeeting calls fn with every meeting as an archive.Meeting (keys,
