@@ -203,18 +203,18 @@ func filterDocs(snap *scorch.IndexSnapshot, filters [][]*bq.TermQuery) ([][]uint
 func inEveryGroup(groups [][]segment.PostingsList) ([]uint64, bool) {
 	var all *roaring.Bitmap
 	for _, lists := range groups {
-		any := roaring.New()
+		inGroup := roaring.New()
 		for _, pl := range lists {
 			bl, ok := pl.(bitmapList)
 			if !ok {
 				return nil, false
 			}
-			bl.OrInto(any)
+			bl.OrInto(inGroup)
 		}
 		if all == nil {
-			all = any
+			all = inGroup
 		} else {
-			all.And(any)
+			all.And(inGroup)
 		}
 	}
 	if all == nil {
