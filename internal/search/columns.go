@@ -44,12 +44,14 @@ type columns struct {
 // of those, where a million items made a hundred thousand combinations
 // of four or five values each.
 type segColumn struct {
-	combo    []uint32    // document d's facet values are combination combo[d]'s
-	combos   valueSets   // the combinations
-	parts    [][2]uint32 // combination k's place and topics, as parts
-	partSets valueSets   // the parts
-	date     []int64     // Unix nanoseconds; noDate when the item has none
-	sorted   []int64     // date, sorted: how many items a date range holds
+	combo    []uint32  // document d's facet values are combination combo[d]'s
+	combos   valueSets // the combinations
+	place    []uint32  // combination k's place, as a part
+	topics   []uint32  // combination k's topics, as an index into topicSet
+	topicSet []uint32  // the segment's distinct lists of topics, as parts
+	partSets valueSets // the parts
+	date     []int64   // Unix nanoseconds; noDate when the item has none
+	sorted   []int64   // date, sorted: how many items a date range holds
 	used     time.Time
 }
 
@@ -126,6 +128,7 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 	var localNames []string
 	var vals, place, topics []uint32 // the current document's values, all and by part
 	combos, parts := newNumberer(&col.combos), newNumberer(&col.partSets)
+	topicIndex := map[uint32]uint32{} // a list of topics as a part → its index in col.topicSet
 	fields := []string{fFacets, fDate}
 	var (
 		state segment.DocVisitState
@@ -166,7 +169,14 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 		if added {
 			p, _ := parts.number(place)
 			t, _ := parts.number(topics)
-			col.parts = append(col.parts, [2]uint32{p, t})
+			i, ok := topicIndex[t]
+			if !ok {
+				i = uint32(len(col.topicSet))
+				topicIndex[t] = i
+				col.topicSet = append(col.topicSet, t)
+			}
+			col.place = append(col.place, p)
+			col.topics = append(col.topics, i)
 		}
 		col.combo[d] = k
 	}
