@@ -167,7 +167,23 @@ type councilList struct {
 // the first page's to report.
 func (s *Server) Warm(ctx context.Context) { s.councilSummaries(ctx) }
 
+// councilSummaries is the list of councils, waiting for the first count
+// if need be: for the pages that show the list itself.
 func (s *Server) councilSummaries(ctx context.Context) ([]store.CouncilSummary, error) {
+	return s.councils(ctx, true)
+}
+
+// councilFilter is the list of councils for the search page's filter, or
+// nil while the first count since the start is under way: the page then
+// offers the councils asked for alone. Waiting, the first search pages
+// after a start held their search slots for the count (seconds, under
+// load, at a million items), and the requests queued behind them were
+// answered 503.
+func (s *Server) councilFilter(ctx context.Context) ([]store.CouncilSummary, error) {
+	return s.councils(ctx, false)
+}
+
+func (s *Server) councils(ctx context.Context, wait bool) ([]store.CouncilSummary, error) {
 	c := &s.councilMemo
 	seq := s.index.AppliedSeq()
 	current := func() ([]store.CouncilSummary, bool) {
@@ -180,11 +196,12 @@ func (s *Server) councilSummaries(ctx context.Context) ([]store.CouncilSummary, 
 	if ok {
 		return list, nil
 	}
-	if list != nil {
+	switch {
+	case list != nil || !wait:
 		if !c.counting.TryLock() {
 			return list, nil // another request is counting
 		}
-	} else {
+	default:
 		c.counting.Lock() // none yet: wait for it
 	}
 	defer c.counting.Unlock()

@@ -65,12 +65,17 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) error {
 		o.Selected = o.Value == req.Sort || (req.Sort == "" && o.Value == "relevance")
 		v.Sorts = append(v.Sorts, o)
 	}
-	cs, err := s.councilSummaries(r.Context())
+	cs, err := s.councilFilter(r.Context())
 	if err != nil {
 		return err
 	}
 	for _, c := range cs {
 		v.Councils = append(v.Councils, web.Option{Value: c.Slug, Label: c.Name, Selected: contains(req.Councils, c.Slug)})
+	}
+	if cs == nil { // not counted yet: keep the filter asked for
+		for _, c := range req.Councils {
+			v.Councils = append(v.Councils, web.Option{Value: c, Label: c, Selected: true})
+		}
 	}
 	for _, t := range s.topics.Topics() {
 		v.Topics = append(v.Topics, web.Option{Value: t.Slug, Label: t.Name, Selected: contains(req.Topics, t.Slug)})
