@@ -25,10 +25,14 @@ import (
 // lookup costs nanoseconds. Segments never change once written, so a
 // column never goes stale: a merge makes a new segment, read afresh.
 type columns struct {
-	mu    sync.Mutex
-	segs  map[segment.Segment]*segColumn
-	terms map[string]uint32 // facet value → number, shared by all segments
-	names []string          // number → facet value
+	mu   sync.Mutex
+	segs map[segment.Segment]*segColumn
+	// reading is closed when the segment's columns, being read, are in
+	// segs (or the read failed).
+	reading map[segment.Segment]chan struct{}
+	reads   int // segments read, for tests
+	terms   map[string]uint32 // facet value → number, shared by all segments
+	names   []string          // number → facet value
 }
 
 // segColumn is one segment's columns, by local document number.
@@ -63,7 +67,7 @@ const noDate = math.MinInt64
 const columnIdle = 2 * time.Minute
 
 func newColumns() *columns {
-	return &columns{segs: map[segment.Segment]*segColumn{}, terms: map[string]uint32{}}
+	return &columns{segs: map[segment.Segment]*segColumn{}, reading: map[segment.Segment]chan struct{}{}, terms: map[string]uint32{}}
 }
 
 // colView is the columns of one index snapshot (one shard's reader), for
@@ -95,17 +99,9 @@ func (c *columns) view(r index.IndexReader) (*colView, bool, error) {
 		v.deleted[i] = deletedIn(ss)
 		seg := ss.Segment()
 		running += seg.Count()
-		c.mu.Lock()
-		col := c.segs[seg]
-		if col != nil {
-			col.used = now
-		}
-		c.mu.Unlock()
-		if col == nil {
-			var err error
-			if col, err = c.read(seg); err != nil {
-				return nil, false, err
-			}
+		col, err := c.of(seg, now)
+		if err != nil {
+			return nil, false, err
 		}
 		v.cols[i] = col
 	}
@@ -113,6 +109,35 @@ func (c *columns) view(r index.IndexReader) (*colView, bool, error) {
 	v.nterms, v.names = len(c.names), c.names
 	c.mu.Unlock()
 	return v, true, nil
+}
+
+// of returns a segment's columns, reading them unless another search is
+// reading them already: then it waits for that read. After a start, the
+// first searches and warmColumns each read every segment at once, five
+// reads of each at a million items, and the first pages took seconds.
+func (c *columns) of(seg segment.Segment, now time.Time) (*segColumn, error) {
+	for {
+		c.mu.Lock()
+		if col := c.segs[seg]; col != nil {
+			col.used = now
+			c.mu.Unlock()
+			return col, nil
+		}
+		if done, ok := c.reading[seg]; ok {
+			c.mu.Unlock()
+			<-done // then look again: a failed read is tried again
+			continue
+		}
+		done := make(chan struct{})
+		c.reading[seg] = done
+		c.mu.Unlock()
+		col, err := c.read(seg)
+		c.mu.Lock()
+		delete(c.reading, seg)
+		c.mu.Unlock()
+		close(done)
+		return col, err
+	}
 }
 
 // read builds one segment's columns. It runs outside the lock (two shards
@@ -185,9 +210,7 @@ func (c *columns) read(seg segment.Segment) (*segColumn, error) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if have := c.segs[seg]; have != nil { // another search read it meanwhile
-		return have, nil
-	}
+	c.reads++
 	global := make([]uint32, len(localNames))
 	for i, name := range localNames {
 		id, ok := c.terms[name]

@@ -355,6 +355,23 @@ func TestWarmColumnsAfterClose(t *testing.T) {
 	search.WarmColumns(ix)
 }
 
+// TestColumnsReadOnceAtOnce: searches that need a segment's columns while
+// another is reading them wait for that read rather than read it again,
+// as the first searches after a start do.
+func TestColumnsReadOnceAtOnce(t *testing.T) {
+	ix := churnedIndex(t)
+	if err := search.Settle(ix); err != nil {
+		t.Fatal(err)
+	}
+	reads, segments, err := search.ColumnReadsAtOnce(ix, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if segments < 2 || reads != segments {
+		t.Errorf("8 searches at once read %d segments' columns for %d segments, want each read once", reads, segments)
+	}
+}
+
 // oursAndOracle runs req as searches do and as Bleve would on its own, on
 // one snapshot (see onOneSnapshot).
 func oursAndOracle(t *testing.T, ix *search.Index, req search.Request) (ours, oracle *search.Result) {

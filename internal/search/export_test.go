@@ -2,8 +2,10 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -270,4 +272,28 @@ func DeletedDocs(ix *Index) (uint64, error) {
 		}
 	})
 	return n, err
+}
+
+// ColumnReadsAtOnce forgets ix's columns, then views every shard's
+// snapshot from n goroutines at once, and returns how many segments were
+// read and how many there are.
+func ColumnReadsAtOnce(ix *Index, n int) (reads, segments int, err error) {
+	ix.cols = newColumns()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[g] = ix.eachShardSnapshot(func(_ int, snap *scorch.IndexSnapshot) {
+				if _, _, err := ix.cols.view(snap); err != nil && errs[g] == nil {
+					errs[g] = err
+				}
+			})
+		}()
+	}
+	wg.Wait()
+	ix.cols.mu.Lock()
+	defer ix.cols.mu.Unlock()
+	return ix.cols.reads, len(ix.cols.segs), errors.Join(errs...)
 }
