@@ -30,7 +30,7 @@ type columns struct {
 	// reading is closed when the segment's columns, being read, are in
 	// segs (or the read failed).
 	reading map[segment.Segment]chan struct{}
-	reads   int // segments read, for tests
+	reads   int               // segments read, for tests
 	terms   map[string]uint32 // facet value → number, shared by all segments
 	names   []string          // number → facet value
 }
