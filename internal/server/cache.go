@@ -158,13 +158,14 @@ type councilList struct {
 	seq  int64
 	at   time.Time
 	// counting is held by the request counting; a request that finds it
-	// held takes the list as it is, unless there is none yet.
+	// held takes the list as it is, unless there is none yet and it
+	// shows the list itself (councilSummaries).
 	counting sync.Mutex
 }
 
-// Warm counts the councils for the search page's filter, so that the
-// first search pages after a start do not wait for the count. Errors are
-// the first page's to report.
+// Warm counts the councils at the start of serve, so that the search
+// page's filter lists them soon and the pages that show the list do not
+// wait for the count. Errors are the first page's to report.
 func (s *Server) Warm(ctx context.Context) { s.councilSummaries(ctx) }
 
 // councilSummaries is the list of councils, waiting for the first count
